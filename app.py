@@ -1,0 +1,182 @@
+"""Composition root: ``create_app(settings) -> Dash``.
+
+``python app.py`` builds the embedded demo store on first run (when no store exists at the
+configured path) and serves it on http://127.0.0.1:8050. Under gunicorn use
+``gunicorn --workers 2 --threads 4 'app:create_server()'`` (or ``app:server``, which builds the
+app on first access rather than at import).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import dash
+import flask
+from dash import Dash, dcc, html
+
+from indicators.pages import _context
+from indicators.settings import PROJECT_ROOT, Settings, load_settings
+
+INDEX_TEMPLATE = """<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+{%metas%}
+<title>{%title%}</title>
+{%favicon%}
+{%css%}
+</head>
+<body>
+{%app_entry%}
+<footer>
+{%config%}
+{%scripts%}
+{%renderer%}
+</footer>
+</body>
+</html>"""
+
+NAV = (("Scorecard", "/"), ("Accessibility", "/accessibility"))
+
+
+def _ensure_store(settings: Settings) -> Settings:
+    """With no store at the configured path, build the demo there and run in demo mode."""
+    if settings.db_path.exists():
+        return settings
+    from loaders.demo import build_demo_store
+
+    build_demo_store(settings)
+    return settings.with_overrides(demo=True)
+
+
+def _is_demo_store(settings: Settings) -> bool:
+    from indicators.store import Store
+
+    snap = Store(settings.db_path).snapshot()
+    users = snap.query("loads")["user_name"]
+    return bool(len(users)) and bool((users == "demo-loader").all())
+
+
+def shell(settings: Settings, demo: bool) -> html.Div:
+    banner = []
+    if demo:
+        banner = [
+            html.Div(
+                className="mtm-demo-banner",
+                children=[
+                    html.Strong("Demo data. "),
+                    "Measures, baselines, targets, quoted comparators and the July 2020 figures "
+                    "are from Southampton's published Improvement Plan 2020-21; published "
+                    "benchmarks are "
+                    "DfE LAIT (Open Government Licence). Every other monthly figure, action status "
+                    "and commentary is simulated.",
+                ],
+            )
+        ]
+    return html.Div(
+        [
+            html.A("Skip to main content", href="#main-content", className="govuk-skip-link"),
+            html.Header(
+                className="mtm-header",
+                children=[
+                    html.Div(
+                        className="mtm-width",
+                        children=[
+                            html.A(
+                                settings.council_name, href="/", className="mtm-header__council"
+                            ),
+                            html.Span(settings.plan_name, className="mtm-header__plan"),
+                        ],
+                    ),
+                ],
+            ),
+            html.Nav(
+                className="mtm-nav",
+                **{"aria-label": "Main"},
+                children=html.Ul(
+                    className="mtm-width mtm-nav__list",
+                    children=[
+                        html.Li(dcc.Link(label, href=href, className="mtm-nav__link"))
+                        for label, href in NAV
+                    ],
+                ),
+            ),
+            *banner,
+            html.Main(
+                id="main-content",
+                className="mtm-width mtm-main",
+                tabIndex="-1",
+                children=dash.page_container,
+            ),
+            html.Footer(
+                className="mtm-footer",
+                children=html.Div(
+                    className="mtm-width",
+                    children=[
+                        html.P(
+                            [
+                                "Published benchmarks: Department for Education, "
+                                "Local Authority Interactive "
+                                "Tool, Open Government Licence v3.0. ",
+                                dcc.Link("Accessibility statement", href="/accessibility"),
+                            ]
+                        ),
+                    ],
+                ),
+            ),
+        ]
+    )
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    settings = _ensure_store(settings or load_settings())
+    demo = settings.demo or _is_demo_store(settings)
+    _context.configure(settings)
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(PROJECT_ROOT / "indicators" / "pages"),
+        assets_folder=str(PROJECT_ROOT / "assets"),
+        title=f"{settings.council_name}: measures that matter",
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+        update_title=None,
+    )
+    app.index_string = INDEX_TEMPLATE
+    app.layout = shell(settings, demo)
+    server: flask.Flask = app.server
+    server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
+
+    @server.after_request
+    def stamp_version(response: flask.Response) -> flask.Response:
+        version = flask.g.get("data_version")
+        if version is not None:
+            response.headers["X-MTM-Data-Version"] = str(version)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    return app
+
+
+def create_server() -> flask.Flask:
+    """For gunicorn: ``gunicorn 'app:create_server()'``."""
+    return create_app().server
+
+
+_DEFAULT: dict[str, Dash] = {}
+
+
+def __getattr__(name: str) -> Any:
+    # `gunicorn app:server` reads this attribute; build the app then, not at import.
+    if name == "server":
+        if "app" not in _DEFAULT:
+            _DEFAULT["app"] = create_app()
+        return _DEFAULT["app"].server
+    raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8050
+    create_app().run(host="127.0.0.1", port=port, debug=False)

@@ -1,0 +1,326 @@
+"""Turning the text of workbook cells into typed values, with a plain-English reason when not.
+
+The reader hands every cell over as text (see loaders/excel.py for the exact forms: a date cell
+arrives as ``2020-07-01 00:00:00``, a boolean as ``true``). Each ``parse_*`` function takes one
+trimmed, non-empty text and returns ``(value, None)`` or ``(None, reason)``; ``parse_column``
+applies one to a whole column, vectorised where it matters (numbers) and once per distinct text
+otherwise, because monthly extracts repeat the same ids, months and codes thousands of times.
+Pure: pandas and the standard library only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from indicators.domain import SUPPRESSION_SYMBOLS
+from indicators.sheets import Column, Kind
+
+Parsed = tuple[Any, str | None]
+
+EARLIEST_PERIOD = dt.date(2000, 1, 1)
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-/]*")
+_DATE_CELL = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00:00(?:\.0+)?)?")
+_DATETIME_CELL = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?")
+_MONTH_TEXT = re.compile(r"(\d{4})-(\d{1,2})")
+_AMBIGUOUS = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
+)
+_EXCEL_ERRORS = frozenset(
+    {
+        "#div/0!",
+        "#n/a",
+        "#name?",
+        "#null!",
+        "#num!",
+        "#ref!",
+        "#value!",
+        "#getting_data",
+        "#spill!",
+        "#calc!",
+    }
+)
+_MISSING_WORDS = frozenset(
+    {
+        "n/a",
+        "na",
+        "n.a.",
+        "none",
+        "null",
+        "nil",
+        "tbc",
+        "tbd",
+        "?",
+        "-",
+        "--",
+        "nan",
+        "missing",
+        "not available",
+        "unknown",
+    }
+)
+_BOOL_TEXT = {
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "y": True,
+    "n": False,
+    "1": True,
+    "0": False,
+}
+
+
+def escape(value: object, limit: int = 80) -> str:
+    """Show a cell value safely on a terminal or page: control characters escaped, trimmed."""
+    text = "" if value is None else str(value)
+    shown = "".join(
+        ch if ch.isprintable() and not _CONTROL.match(ch) else ch.encode("unicode_escape").decode()
+        for ch in text
+    )
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def control_character(text: str) -> str | None:
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    return (
+        f"contains a hidden control character ({found.group().encode('unicode_escape').decode()})"
+    )
+
+
+def _describe_non_number(text: str) -> str:
+    low = text.casefold()
+    if low in _EXCEL_ERRORS:
+        return f"is the Excel error {text}: fix the formula or type the value"
+    if low in {"true", "false"}:
+        return "is a TRUE/FALSE value, not a number"
+    if _DATE_CELL.fullmatch(text) or _DATETIME_CELL.fullmatch(text):
+        return "is a date, not a number"
+    if low in _MISSING_WORDS:
+        return f"says {text!r} instead of a number: leave the cell blank if there is no figure"
+    if text.endswith("%"):
+        return "has a % sign: type the number only (45.2, not 45.2%)"
+    if text[:1] in "<>≤≥" or text.startswith(("less than", "more than")):
+        return "is a range, not a number: type the figure itself"
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text):
+        return "has thousands separators: type 1234, not 1,234"
+    if re.fullmatch(r"[+-]?\d+,\d+", text):
+        return "uses a decimal comma: type 12.5, not 12,5"
+    if re.search(r"\d", text):
+        return "has text mixed with the number: type the number only"
+    return "is text, not a number"
+
+
+def parse_number(text: str) -> Parsed:
+    low = text.casefold()
+    if low in {"true", "false"} or _DATE_CELL.fullmatch(text) or _DATETIME_CELL.fullmatch(text):
+        return None, _describe_non_number(text)
+    if "_" in text:
+        return None, "has text mixed with the number: type the number only"
+    try:
+        number = float(text)
+    except ValueError:
+        return None, _describe_non_number(text)
+    if not math.isfinite(number) or low in {"nan", "inf", "-inf", "infinity"}:
+        return None, "is not a finite number"
+    return number, None
+
+
+def parse_integer(text: str) -> Parsed:
+    number, reason = parse_number(text)
+    if reason:
+        return None, reason
+    if number != int(number):
+        return None, "must be a whole number"
+    return int(number), None
+
+
+def parse_month(text: str) -> Parsed:
+    match = _DATE_CELL.fullmatch(text) or _DATETIME_CELL.fullmatch(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            return None, "is not a real date"
+        return dt.date(year, month, 1), None
+    match = _MONTH_TEXT.fullmatch(text)
+    if match:
+        year, month = int(match.group(1)), int(match.group(2))
+        if 1 <= month <= 12:
+            return dt.date(year, month, 1), None
+        return None, "is not a real month: use YYYY-MM, e.g. 2020-07"
+    return None, _describe_bad_date(text, "month", "2020-07")
+
+
+def parse_date(text: str) -> Parsed:
+    match = _DATE_CELL.fullmatch(text) or _DATETIME_CELL.fullmatch(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        try:
+            return dt.date(year, month, day), None
+        except ValueError:
+            return None, "is not a real date"
+    return None, _describe_bad_date(text, "date", "2020-03-31")
+
+
+def _describe_bad_date(text: str, what: str, example: str) -> str:
+    if _AMBIGUOUS.fullmatch(text):
+        return (
+            f"is an ambiguous date written as text (day/month or month/day?): "
+            f"use a date cell or type it as {example}"
+        )
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return f"is a number, not a {what}: use a date cell or type it as {example}"
+    return f"is not a {what}: use a date cell or type it as {example}"
+
+
+def parse_bool(text: str) -> Parsed:
+    value = _BOOL_TEXT.get(text.casefold())
+    if value is None:
+        return None, "must be true or false"
+    return value, None
+
+
+def parse_id(text: str) -> Parsed:
+    folded = unicodedata.normalize("NFKC", text)
+    for ch in folded:
+        if ord(ch) > 127:
+            name = unicodedata.name(ch, "unknown")
+            return None, (
+                f"contains the non-ASCII character {ch!r} ({name.title()}), which looks like an "
+                "ordinary letter but is not: retype the id"
+            )
+    if _ID.fullmatch(folded) is None:
+        if " " in folded:
+            return None, "contains a space: ids are letters, digits, _ - . only"
+        return None, "is not a valid id: use letters, digits, _ - . only"
+    return folded, None
+
+
+def parse_id_list(text: str) -> Parsed:
+    ids: list[str] = []
+    for piece in text.split(";"):
+        part = piece.strip()
+        if not part:
+            continue
+        value, reason = parse_id(part)
+        if reason:
+            return None, f"has an id that {reason}"
+        ids.append(value)
+    return tuple(ids), None
+
+
+def parse_comparator_value(text: str) -> Parsed:
+    """A number, or a suppression symbol kept for display: ``(value, symbol)``."""
+    if text.casefold() in SUPPRESSION_SYMBOLS:
+        return (None, text.casefold()), None
+    number, reason = parse_number(text)
+    if reason:
+        symbols = ", ".join(SUPPRESSION_SYMBOLS)
+        return None, f"{reason} (or use a suppression symbol: {symbols})"
+    return (number, None), None
+
+
+def code_parser(allowed: tuple[str, ...]) -> Callable[[str], Parsed]:
+    by_fold = {code.casefold(): code for code in allowed}
+
+    def parse(text: str) -> Parsed:
+        code = by_fold.get(text.casefold())
+        if code is None:
+            return None, f"is not one of the allowed values: {', '.join(allowed)}"
+        return code, None
+
+    return parse
+
+
+def text_parser(max_length: int) -> Callable[[str], Parsed]:
+    def parse(text: str) -> Parsed:
+        reason = control_character(text.replace("\n", "").replace("\t", ""))
+        if reason:
+            return None, reason
+        if len(text) > max_length:
+            return None, f"is too long ({len(text):,} characters; at most {max_length:,})"
+        return text, None
+
+    return parse
+
+
+def parser_for(column: Column) -> Callable[[str], Parsed]:
+    kind = column.kind
+    if kind is Kind.CODE:
+        return code_parser(column.allowed)
+    if kind is Kind.TEXT:
+        return text_parser(column.max_length)
+    if kind is Kind.ID:
+        inner = parse_id
+
+        def parse_bounded_id(text: str) -> Parsed:
+            reason = control_character(text)
+            if reason:
+                return None, reason
+            if len(text) > column.max_length:
+                return None, f"is too long ({len(text)} characters; at most {column.max_length})"
+            return inner(text)
+
+        return parse_bounded_id
+    return {
+        Kind.NUMBER: parse_number,
+        Kind.INTEGER: parse_integer,
+        Kind.MONTH: parse_month,
+        Kind.DATE: parse_date,
+        Kind.BOOL: parse_bool,
+        Kind.COMPARATOR_VALUE: parse_comparator_value,
+        Kind.ID_LIST: parse_id_list,
+    }[kind]
+
+
+def trimmed(series: pd.Series) -> pd.Series:
+    """Trim surrounding spaces; blank cells become None."""
+    values = series.astype(object).where(series.notna(), None)
+    stripped = values.map(lambda v: v.strip() if isinstance(v, str) else v, na_action="ignore")
+    return stripped.where(stripped.astype(bool) & stripped.notna(), None)
+
+
+def parse_column(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    """Parse a trimmed text column.
+
+    Returns ``(values, reasons)``: both indexed like ``series``; ``values`` holds the typed value
+    (None where blank or unparseable) and ``reasons`` the reason text where a non-blank cell could
+    not be parsed (None elsewhere).
+    """
+    present = series.notna()
+    reasons = pd.Series(None, index=series.index, dtype=object)
+    if column.kind in (Kind.NUMBER, Kind.INTEGER):
+        numbers = pd.to_numeric(series.where(present), errors="coerce")
+        # Text forms that float() accepts but a data officer did not mean as a number.
+        suspicious = present & (
+            numbers.isna()
+            | ~numbers.map(math.isfinite, na_action="ignore").fillna(True).astype(bool)
+        )
+        values = numbers.astype(object).where(numbers.notna(), None)
+        if column.kind is Kind.INTEGER:
+            suspicious |= present & numbers.notna() & (numbers != numbers.round())
+            values = values.map(lambda v: int(v) if v is not None and float(v).is_integer() else v)
+        for index in series.index[suspicious]:
+            value, reason = parser_for(column)(series[index])
+            values[index] = value
+            reasons[index] = reason
+        return values, reasons
+    parse = parser_for(column)
+    distinct = pd.unique(series[present])
+    table = {text: parse(text) for text in distinct}
+    values = series.map(lambda t: table[t][0] if t is not None else None, na_action="ignore")
+    reasons = series.map(lambda t: table[t][1] if t is not None else None, na_action="ignore")
+    values = values.astype(object).where(present, None)
+    reasons = reasons.astype(object).where(present & reasons.notna(), None)
+    return values, reasons

@@ -1,0 +1,349 @@
+"""`/measure/<indicator_id>`: one measure in full.
+
+The trend chart (actuals, SPC mean and limits, special causes, target and trajectory, baseline,
+comparators labelled with their periods, commentary markers) with its text alternative, the data
+as a table, the definition, the comparators, commentary history, breakdown and as-of selectors.
+State in the URL: ``?breakdown=&as_of=``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.parse
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import dcc, html
+
+from indicators import figures, spc
+from indicators.domain import Polarity
+from indicators.pages import _components as ui
+from indicators.pages import _context
+
+dash.register_page(
+    __name__, path_template="/measure/<indicator_id>", title="Measure", name="Measure"
+)
+
+
+def spc_points(actuals: pd.DataFrame, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """SPC rows for the chart, from the series as published in this version."""
+    if actuals.empty:
+        return []
+    direction = Polarity(row["polarity"]).spc_direction
+    target = row.get("target") if direction != "neutral" else None
+    periods = [p.date() for p in pd.to_datetime(actuals["period"])]
+    chart = spc.xmr(list(actuals["value"].astype(float)), periods, direction, target)
+    return [
+        {"date": d.isoformat(), "value": v, "mean": m, "lpl": lo, "upl": up, "point_type": t}
+        for d, v, m, lo, up, t in zip(
+            chart["date"].map(lambda x: pd.Timestamp(x).date()),
+            chart["value"],
+            chart["mean"],
+            chart["lpl"],
+            chart["upl"],
+            chart["point_type"],
+            strict=True,
+        )
+    ]
+
+
+def _clean_points(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in p.items()}
+        for p in points
+    ]
+
+
+def _definition(row: dict[str, Any], ind: pd.Series) -> html.Dl:
+    items = [
+        ("Service area", row["service_area"]),
+        ("Outcome", row.get("outcome") or "–"),
+        ("Lead", row.get("lead") or "–"),
+        ("Unit", row["unit_label"]),
+        (
+            "Better when",
+            {
+                "higher_is_better": "higher",
+                "lower_is_better": "lower",
+                "neutral": "neither (monitored)",
+            }[row["polarity"]],
+        ),
+        (
+            "Baseline",
+            ui.fmt(row, row.get("baseline_value"))
+            + (f" ({ui.month(row.get('baseline_period'))})" if row.get("baseline_period") else ""),
+        ),
+        (
+            "Target",
+            ui.target_text(row)
+            + (f" by {ui.month(row.get('target_date'))}" if row.get("target_date") else ""),
+        ),
+        (
+            "Source",
+            "Local measure"
+            if row["local_indicator"]
+            else "Published measure (benchmark: "
+            f"{row.get('benchmark_measure') or 'quoted in plan'})",
+        ),
+        (
+            "Loaded from",
+            f"{ind.get('source_sheet') or '–'} row {ind.get('source_row') or '–'}, "
+            f"load {ind.get('valid_from_load')}",
+        ),
+    ]
+    return html.Dl(
+        className="govuk-summary-list",
+        children=[
+            html.Div(
+                className="govuk-summary-list__row",
+                children=[
+                    html.Dt(k, className="govuk-summary-list__key"),
+                    html.Dd(v, className="govuk-summary-list__value"),
+                ],
+            )
+            for k, v in items
+        ],
+    )
+
+
+def _data_table(
+    row: dict[str, Any], actuals: pd.DataFrame, points: list[dict[str, Any]]
+) -> html.Table:
+    types = {p["date"][:7]: p["point_type"] for p in points}
+    body = [
+        html.Tr(
+            [
+                html.Td(pd.Timestamp(a.period).strftime("%b %Y")),
+                html.Td(ui.fmt(row, a.value), className="mtm-num"),
+                html.Td(a.status),
+                html.Td(types.get(pd.Timestamp(a.period).strftime("%Y-%m"), "").replace("_", " ")),
+                html.Td(f"{a.source_sheet or ''} row {a.source_row}, load {a.valid_from_load}"),
+            ]
+        )
+        for a in actuals.sort_values("period", ascending=False).itertuples()
+    ]
+    return html.Table(
+        className="govuk-table",
+        children=[
+            html.Caption(
+                "The figures behind the chart, newest first", className="govuk-table__caption"
+            ),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(h, scope="col")
+                        for h in ("Month", "Value", "Status", "SPC point", "Came from")
+                    ]
+                )
+            ),
+            html.Tbody(body),
+        ],
+    )
+
+
+def _comparators(row: dict[str, Any]) -> html.Div:
+    published = row.get("published")
+    items = [html.Li(p["label"]) for p in figures.comparator_points(row)]
+    extra = []
+    if published:
+        extra.append(
+            html.P(
+                f"Published measure {published['measure_code']} ({published['period_label']}): "
+                f"our value {ui.fmt(row, published['la_value'])}"
+                + (
+                    f"; national position {published['rank_text']}"
+                    if published.get("rank_text")
+                    else ""
+                )
+                + (
+                    f"; quartile {published['quartile']} (A best)"
+                    if published.get("quartile")
+                    else ""
+                )
+                + ".",
+                className="govuk-body",
+            )
+        )
+    if not items:
+        items = [html.Li("No comparators: a local measure.")]
+    return html.Div([html.Ul(items, className="govuk-list govuk-list--bullet"), *extra])
+
+
+def _commentary(notes: pd.DataFrame) -> html.Div:
+    if notes.empty:
+        return html.P("No commentary yet.", className="govuk-body")
+    return html.Div(
+        [
+            html.Div(
+                className="mtm-comment",
+                children=[
+                    html.H3(f"{pd.Timestamp(n.period):%B %Y}", className="govuk-heading-s"),
+                    html.P(n.commentary, className="govuk-body"),
+                    html.P(
+                        f"{n.author}, {pd.Timestamp(n.written_at):%d %b %Y} "
+                        f"(load {n.valid_from_load})",
+                        className="govuk-body-s mtm-meta",
+                    ),
+                ],
+            )
+            for n in notes.sort_values(["period", "written_at"], ascending=False).itertuples()
+        ]
+    )
+
+
+def layout(
+    *,
+    indicator_id: str | None = None,
+    breakdown: str | None = None,
+    as_of: str | None = None,
+    **_: Any,
+) -> html.Div:
+    try:
+        snap = _context.snapshot(as_of)
+    except _context.AsOfError as exc:
+        return ui.error_panel("There is no such version", str(exc))
+    rows = snap.query("scorecard_row", indicator_id=indicator_id or "")
+    if rows.empty:
+        return html.Div(
+            [
+                html.H1("Measure not found", className="govuk-heading-xl"),
+                html.P(
+                    f"There is no measure with the id {indicator_id!r} in this version.",
+                    className="govuk-body",
+                ),
+                dcc.Link("Back to the scorecard", href="/", className="govuk-link"),
+            ]
+        )
+    payloads = {b: json.loads(p) for b, p in zip(rows["breakdown"], rows["payload"], strict=True)}
+    chosen = breakdown if breakdown in payloads else next(iter(payloads))
+    row = payloads[chosen]
+    actuals = snap.query("actuals_for_indicator", indicator_id=indicator_id)
+    actuals = actuals[actuals["breakdown"] == chosen]
+    indicators = snap.query("indicators")
+    ind = indicators[indicators["indicator_id"] == indicator_id].iloc[0]
+    targets = snap.query("targets")
+    trajectory = [
+        (pd.Timestamp(p).date().isoformat(), float(v))
+        for p, v in zip(
+            targets.loc[targets["indicator_id"] == indicator_id, "period"],
+            targets.loc[targets["indicator_id"] == indicator_id, "target_value"],
+            strict=True,
+        )
+    ]
+    notes = snap.query("commentary")
+    notes = notes[notes["indicator_id"] == indicator_id]
+    points = _clean_points(spc_points(actuals, row))
+    note_marks = [
+        {"period": pd.Timestamp(n.period).date().isoformat(), "text": n.commentary}
+        for n in notes.itertuples()
+    ]
+    fig = figures.trend_figure(row, points, trajectory, note_marks)
+    alt = figures.alt_text(row)
+    quoted = urllib.parse.quote
+    selector = []
+    if len(payloads) > 1:
+        selector = [
+            html.Nav(
+                **{"aria-label": "Breakdowns"},
+                children=html.Ul(
+                    className="govuk-list mtm-inline-list",
+                    children=[
+                        html.Li(
+                            dcc.Link(
+                                b,
+                                href=f"/measure/{quoted(indicator_id or '')}?breakdown={quoted(b)}",
+                                className="govuk-link",
+                                **({"aria-current": "page"} if b == chosen else {}),
+                            )
+                        )
+                        for b in payloads
+                    ],
+                ),
+            )
+        ]
+    return html.Div(
+        [
+            dcc.Link("← Scorecard", href="/", className="govuk-back-link"),
+            html.Span(row["service_area"], className="govuk-caption-l"),
+            html.H1(
+                row["name"] + ("" if chosen == "All" else f" ({chosen})"),
+                className="govuk-heading-l",
+            ),
+            ui.version_note(snap),
+            *selector,
+            html.Div(
+                className="mtm-answers",
+                children=[
+                    html.Div(
+                        className="mtm-answer",
+                        children=[
+                            html.H2("On target?", className="govuk-heading-s"),
+                            ui.rag_tag(row),
+                            html.P(
+                                f"Latest {ui.month(row.get('latest_period'))}: "
+                                f"{ui.fmt(row, row.get('latest_value'))}; "
+                                f"target {ui.target_text(row)}",
+                                className="govuk-body",
+                            ),
+                        ],
+                    ),
+                    html.Div(
+                        className="mtm-answer",
+                        children=[
+                            html.H2("Is it changing?", className="govuk-heading-s"),
+                            html.P(
+                                f"{row['variation_symbol']} {row['variation_label']}",
+                                className="govuk-body",
+                            ),
+                            html.P(
+                                f"{row['assurance_symbol']} {row['assurance_label']}",
+                                className="govuk-body",
+                            ),
+                            html.P(
+                                f"Since last month: {ui.direction_text(row)}; since baseline: "
+                                f"{ui.direction_text(row, 'direction_baseline')}",
+                                className="govuk-body",
+                            ),
+                            *(
+                                [
+                                    html.P(
+                                        "Trial limits: fewer than 13 points.",
+                                        className="govuk-body-s",
+                                    )
+                                ]
+                                if row.get("trial_limits")
+                                else []
+                            ),
+                        ],
+                    ),
+                    html.Div(
+                        className="mtm-answer",
+                        children=[
+                            html.H2("How do we compare?", className="govuk-heading-s"),
+                            _comparators(row),
+                        ],
+                    ),
+                    html.Div(
+                        className="mtm-answer",
+                        children=[
+                            html.H2("Forecast", className="govuk-heading-s"),
+                            html.P(
+                                (row.get("forecast") or {}).get("message")
+                                or "No target to forecast.",
+                                className="govuk-body",
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+            ui.chart_figure(fig, alt, "measure-chart", "Trend chart"),
+            html.H2("Commentary", className="govuk-heading-m"),
+            _commentary(notes),
+            html.H2("Definition", className="govuk-heading-m"),
+            _definition(row, ind),
+            html.H2("Data", className="govuk-heading-m"),
+            _data_table(row, actuals, points),
+        ]
+    )

@@ -1,0 +1,382 @@
+"""`/`: the scorecard. Every measure by service area; filters, the summary grid, exceptions first.
+
+All state is in the URL (``?area=&rag=&q=&exceptions=1&changing=&compare=&as_of=``): the filter
+form is a plain GET form, so a filtered scorecard is a link the board can share.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from indicators.pages import _components as ui
+from indicators.pages import _context
+
+dash.register_page(__name__, path="/", title="Scorecard", name="Scorecard")
+
+RAG_ORDER = ("red", "amber", "green", "grey")
+CHANGING_ORDER = ("improvement", "no_significant_change", "concern")
+COMPARE_ORDER = ("A", "B", "C", "D", "no_band", "local")
+COMPARE_LABELS = {
+    "A": "Quartile A",
+    "B": "Quartile B",
+    "C": "Quartile C",
+    "D": "Quartile D",
+    "no_band": "Published, no band",
+    "local": "Local measure",
+}
+
+COLUMNS: list[dict[str, Any]] = [
+    {
+        "field": "measure",
+        "headerName": "Measure",
+        "cellRenderer": "markdown",
+        "minWidth": 280,
+        "flex": 3,
+        "wrapText": True,
+        "autoHeight": True,
+        "pinned": "left",
+        "filter": "agTextColumnFilter",
+        "filterValueGetter": {"function": "params.data.measure_text"},
+    },
+    {
+        "field": "area",
+        "headerName": "Service area",
+        "minWidth": 150,
+        "wrapText": True,
+        "autoHeight": True,
+    },
+    {"field": "baseline", "headerName": "Baseline"},
+    {"field": "latest", "headerName": "Latest"},
+    {"field": "latest_month", "headerName": "Month"},
+    {"field": "target", "headerName": "Target"},
+    {
+        "field": "rag",
+        "headerName": "Against target",
+        "minWidth": 150,
+        "cellClass": {"function": "'mtm-cell-rag mtm-tag--' + params.data.rag_code"},
+    },
+    {"field": "direction", "headerName": "Since last month", "minWidth": 140},
+    {
+        "field": "variation",
+        "headerName": "SPC variation",
+        "minWidth": 200,
+        "wrapText": True,
+        "autoHeight": True,
+    },
+    {
+        "field": "assurance",
+        "headerName": "SPC assurance",
+        "minWidth": 180,
+        "wrapText": True,
+        "autoHeight": True,
+    },
+    {
+        "field": "sn",
+        "headerName": "Statistical neighbours",
+        "minWidth": 200,
+        "wrapText": True,
+        "autoHeight": True,
+    },
+    {
+        "field": "region",
+        "headerName": "Region",
+        "minWidth": 180,
+        "wrapText": True,
+        "autoHeight": True,
+    },
+    {
+        "field": "england",
+        "headerName": "England",
+        "minWidth": 170,
+        "wrapText": True,
+        "autoHeight": True,
+    },
+    {"field": "quartile", "headerName": "Quartile"},
+    {
+        "field": "trend",
+        "headerName": "Trend (24 months)",
+        "minWidth": 150,
+        "cellClass": "mtm-spark",
+    },
+]
+
+
+def grid(records: list[dict[str, Any]], grid_id: str) -> dag.AgGrid:
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=records,
+        columnDefs=COLUMNS,
+        defaultColDef={
+            "sortable": True,
+            "filter": True,
+            "resizable": True,
+            "minWidth": 110,
+            "flex": 1,
+        },
+        dashGridOptions={
+            "domLayout": "autoHeight",
+            "enableCellTextSelection": True,
+            "ensureDomOrder": True,
+            "getRowId": {"function": "params.data.id"},
+            "suppressColumnVirtualisation": True,
+        },
+        getRowId="params.data.id",
+        className="ag-theme-alpine mtm-grid",
+        style={"width": "100%"},
+    )
+
+
+def filter_rows(
+    rows: list[dict[str, Any]],
+    *,
+    area: str | None = None,
+    rag: str | None = None,
+    q: str | None = None,
+    changing: str | None = None,
+    compare: str | None = None,
+    exceptions: bool = False,
+) -> list[dict[str, Any]]:
+    """The scorecard rows a filtered URL asks for, in display order."""
+    chosen = rows
+    if area:
+        chosen = [r for r in chosen if ui.slug(r["service_area"]) == ui.slug(area)]
+    if rag in RAG_ORDER:
+        chosen = [r for r in chosen if r["rag"] == rag]
+    if changing in CHANGING_ORDER:
+        chosen = [r for r in chosen if r["changing"] == changing]
+    if compare in COMPARE_ORDER:
+        chosen = [r for r in chosen if r["compare_group"] == compare]
+    if q:
+        needle = q.casefold().strip()
+        chosen = [
+            r
+            for r in chosen
+            if needle in (r["name"] + " " + r["indicator_id"] + " " + r["service_area"]).casefold()
+        ]
+    if exceptions:
+        chosen = sorted(chosen, key=lambda r: -r["exception_score"])
+    return chosen
+
+
+def summary_grid(rows: list[dict[str, Any]], params: dict[str, str]) -> html.Table:
+    """Is it changing (rows) x how do we compare (columns): counts that link to the list."""
+    counts: dict[tuple[str, str], int] = {}
+    for r in rows:
+        key = (r["changing"], r["compare_group"])
+        counts[key] = counts.get(key, 0) + 1
+    header = html.Tr(
+        [html.Th("Is it changing?", scope="col")]
+        + [html.Th(COMPARE_LABELS[c], scope="col") for c in COMPARE_ORDER]
+        + [html.Th("All", scope="col")]
+    )
+    body = []
+    for changing in CHANGING_ORDER:
+        cells: list[Any] = [html.Th(ui.changing_label(changing), scope="row")]
+        for compare in COMPARE_ORDER:
+            n = counts.get((changing, compare), 0)
+            href = dash.get_relative_path(
+                "/?" + _query({**params, "changing": changing, "compare": compare})
+            )
+            label = f"{n} measures: {ui.changing_label(changing)}, {COMPARE_LABELS[compare]}"
+            cells.append(
+                html.Td(
+                    dcc.Link(str(n), href=href, **{"aria-label": label}) if n else "0",
+                    className="mtm-num",
+                )
+            )
+        total = sum(counts.get((changing, c), 0) for c in COMPARE_ORDER)
+        cells.append(
+            html.Td(
+                dcc.Link(str(total), href="/?" + _query({**params, "changing": changing})),
+                className="mtm-num",
+            )
+        )
+        body.append(html.Tr(cells))
+    return html.Table(
+        className="govuk-table mtm-summary-grid",
+        children=[
+            html.Caption(
+                "Measures by whether they are changing (SPC) and how we compare "
+                "(national quartile, A best)",
+                className="govuk-table__caption",
+            ),
+            html.Thead(header),
+            html.Tbody(body),
+        ],
+    )
+
+
+def _query(params: dict[str, str | None]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({k: v for k, v in params.items() if v})
+
+
+def filter_form(rows: list[dict[str, Any]], params: dict[str, str]) -> html.Form:
+    areas = sorted({r["service_area"] for r in rows})
+    return html.Form(
+        method="GET",
+        action="/",
+        className="mtm-filters",
+        children=[
+            html.Div(
+                className="govuk-form-group",
+                children=[
+                    html.Label("Service area", htmlFor="filter-area", className="govuk-label"),
+                    html.Select(
+                        id="filter-area",
+                        name="area",
+                        className="govuk-select",
+                        children=[html.Option("All areas", value="")]
+                        + [
+                            html.Option(
+                                a, value=ui.slug(a), selected=ui.slug(a) == params.get("area")
+                            )
+                            for a in areas
+                        ],
+                    ),
+                ],
+            ),
+            html.Div(
+                className="govuk-form-group",
+                children=[
+                    html.Label("Against target", htmlFor="filter-rag", className="govuk-label"),
+                    html.Select(
+                        id="filter-rag",
+                        name="rag",
+                        className="govuk-select",
+                        children=[html.Option("Any", value="")]
+                        + [
+                            html.Option(
+                                f"{ui.RAG_SYMBOL[r]} {r.capitalize()}",
+                                value=r,
+                                selected=r == params.get("rag"),
+                            )
+                            for r in RAG_ORDER
+                        ],
+                    ),
+                ],
+            ),
+            html.Div(
+                className="govuk-form-group",
+                children=[
+                    html.Label("Search measures", htmlFor="filter-q", className="govuk-label"),
+                    dcc.Input(
+                        id="filter-q",
+                        name="q",
+                        type="search",
+                        value=params.get("q", ""),
+                        className="govuk-input",
+                        debounce=True,
+                    ),
+                ],
+            ),
+            html.Div(
+                className="govuk-form-group",
+                children=[
+                    html.Label("Order", htmlFor="filter-exceptions", className="govuk-label"),
+                    html.Select(
+                        id="filter-exceptions",
+                        name="exceptions",
+                        className="govuk-select",
+                        children=[
+                            html.Option("As in the plan", value=""),
+                            html.Option(
+                                "Exceptions first",
+                                value="1",
+                                selected=bool(params.get("exceptions")),
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+            *[
+                dcc.Input(type="hidden", name=key, value=params.get(key, ""), id=f"filter-{key}")
+                for key in ("changing", "compare", "as_of")
+                if params.get(key)
+            ],
+            html.Button("Apply filters", type="submit", className="govuk-button"),
+            dcc.Link("Clear filters", href="/", className="govuk-link mtm-clear"),
+        ],
+    )
+
+
+def layout(
+    *,
+    area: str | None = None,
+    rag: str | None = None,
+    q: str | None = None,
+    exceptions: str | None = None,
+    changing: str | None = None,
+    compare: str | None = None,
+    as_of: str | None = None,
+    **_: Any,
+) -> html.Div:
+    try:
+        snap = _context.snapshot(as_of)
+    except _context.AsOfError as exc:
+        return html.Div(
+            [
+                html.H1("Scorecard", className="govuk-heading-xl"),
+                ui.error_panel("There is no such version", str(exc)),
+            ]
+        )
+    rows = _context.scorecard_rows(snap)
+    params = {
+        k: v
+        for k, v in {
+            "area": area,
+            "rag": rag,
+            "q": q,
+            "exceptions": exceptions,
+            "changing": changing,
+            "compare": compare,
+            "as_of": as_of,
+        }.items()
+        if v
+    }
+    chosen = filter_rows(
+        rows,
+        area=area,
+        rag=rag,
+        q=q,
+        changing=changing,
+        compare=compare,
+        exceptions=bool(exceptions),
+    )
+    by_rag = {r: sum(1 for row in rows if row["rag"] == r) for r in RAG_ORDER}
+    areas = sorted({r["service_area"] for r in rows})
+    return html.Div(
+        [
+            html.H1("Scorecard: measures that matter", className="govuk-heading-xl"),
+            ui.version_note(snap),
+            html.P(
+                f"{len(rows)} measures in {len(areas)} service areas: "
+                + ", ".join(f"{by_rag[r]} {r}" for r in RAG_ORDER)
+                + ".",
+                className="govuk-body-l",
+            ),
+            summary_grid(rows, {k: v for k, v in params.items() if k == "as_of"}),
+            html.H2("Measures", className="govuk-heading-l"),
+            filter_form(rows, params),
+            html.P(
+                f"Showing {len(chosen)} of {len(rows)} measures"
+                + (", exceptions first." if exceptions else "."),
+                className="govuk-body",
+                role="status",
+            ),
+            grid([ui.grid_record(r) for r in chosen], "scorecard-grid"),
+            html.H2("Service areas", className="govuk-heading-l"),
+            html.Ul(
+                className="govuk-list mtm-area-list",
+                children=[
+                    html.Li(dcc.Link(a, href=f"/area/{ui.slug(a)}", className="govuk-link"))
+                    for a in areas
+                ],
+            ),
+        ]
+    )

@@ -1,0 +1,280 @@
+"""pandera schemas for the typed sheets of the template workbook, one DataFrameModel per sheet.
+
+The frames these validate have already been parsed cell by cell (indicators/cells.py): every
+value is typed or None, and the index is the Excel row number, so a failure case maps straight
+back to a cell. Each rule is a named check; ``RULES`` gives each name the column it points at
+and the sentence a data officer reads. Row-level rules that need an indicator's definition (the
+unit range, whole counts) expect the columns ``unit`` and ``decimals`` joined onto the frame.
+
+Validation is always lazy: every problem at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from indicators.domain import Unit
+
+PERCENT_MAX = 100.0
+_SCALE = {
+    Unit.PERCENT.value: 100.0,
+    Unit.RATE_PER_10K.value: 10_000.0,
+    Unit.RATE_PER_1000.value: 1_000.0,
+    Unit.RATIO.value: 1.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    column: str
+    message: str
+
+
+#: Named checks -> the column the problem points at and the message shown for it.
+RULES: dict[str, Rule] = {
+    "value_in_unit_range": Rule("value", "is outside the range its unit allows ({range})"),
+    "count_is_whole": Rule("value", "must be a whole number: the indicator is a count"),
+    "numerator_not_negative": Rule("numerator", "must not be negative"),
+    "denominator_positive": Rule("denominator", "must be more than zero"),
+    "numerator_within_denominator": Rule(
+        "numerator", "is more than the denominator ({denominator})"
+    ),
+    "value_matches_fraction": Rule(
+        "value", "does not match numerator / denominator (expected about {expected})"
+    ),
+    "unique_actual": Rule("period", "is a second row for the same indicator, month and breakdown"),
+    "unique_indicator": Rule("indicator_id", "appears twice on this sheet"),
+    "decimals_in_range": Rule("decimals", "must be between 0 and 4"),
+    "baseline_in_unit_range": Rule(
+        "baseline_value", "is outside the range its unit allows ({range})"
+    ),
+    "target_in_unit_range": Rule("target_value", "is outside the range its unit allows ({range})"),
+    "tolerance_not_negative": Rule("tolerance", "must not be negative"),
+    "unique_target": Rule("period", "is a second target for the same indicator and month"),
+    "comparator_in_unit_range": Rule("value", "is outside the range its unit allows ({range})"),
+    "unique_comparator": Rule(
+        "period_label", "is a second value for the same indicator, comparator and period"
+    ),
+    "unique_commentary": Rule("period", "is a second commentary for the same indicator and month"),
+    "unique_action": Rule("action_id", "appears twice on this sheet"),
+}
+
+
+def unit_range_text(unit: str) -> str:
+    if unit == Unit.PERCENT.value:
+        return "0 to 100 for a percentage"
+    if unit == Unit.NUMBER.value:
+        return "any number"
+    return f"0 or more for unit {unit}"
+
+
+def _in_unit_range(values: pd.Series, units: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce")
+    ok = numbers.isna() | units.isna() | (units == Unit.NUMBER.value)
+    ok |= (units == Unit.PERCENT.value) & (numbers >= 0) & (numbers <= PERCENT_MAX)
+    ok |= ~units.isin([Unit.PERCENT.value, Unit.NUMBER.value]) & (numbers >= 0)
+    return ok
+
+
+def _unique(df: pd.DataFrame, key: list[str]) -> pd.Series:
+    present = df[key].notna().all(axis=1)
+    return ~(df[key].astype(str).duplicated(keep="first") & present)
+
+
+def expected_from_fraction(df: pd.DataFrame) -> pd.Series:
+    """The value implied by numerator / denominator in the indicator's unit (NaN if none)."""
+    scale = df["unit"].map(_SCALE)
+    num = pd.to_numeric(df["numerator"], errors="coerce")
+    den = pd.to_numeric(df["denominator"], errors="coerce")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (num / den.where(den > 0)) * scale
+
+
+class ActualsSchema(pa.DataFrameModel):
+    """Actuals joined with their indicator's unit and decimals."""
+
+    indicator_id: Any = pa.Field(nullable=True)
+    period: Any = pa.Field(nullable=True)
+    value: Any = pa.Field(nullable=True)
+    numerator: Any = pa.Field(nullable=True)
+    denominator: Any = pa.Field(nullable=True)
+    breakdown: Any = pa.Field(nullable=True)
+    unit: Any = pa.Field(nullable=True)
+    decimals: Any = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="value_in_unit_range")
+    def value_in_unit_range(cls, df: pd.DataFrame) -> pd.Series:
+        return _in_unit_range(df["value"], df["unit"])
+
+    @pa.dataframe_check(name="count_is_whole")
+    def count_is_whole(cls, df: pd.DataFrame) -> pd.Series:
+        numbers = pd.to_numeric(df["value"], errors="coerce")
+        return ~((df["unit"] == Unit.COUNT.value) & numbers.notna() & (numbers % 1 != 0))
+
+    @pa.dataframe_check(name="numerator_not_negative")
+    def numerator_not_negative(cls, df: pd.DataFrame) -> pd.Series:
+        num = pd.to_numeric(df["numerator"], errors="coerce")
+        return num.isna() | (num >= 0)
+
+    @pa.dataframe_check(name="denominator_positive")
+    def denominator_positive(cls, df: pd.DataFrame) -> pd.Series:
+        den = pd.to_numeric(df["denominator"], errors="coerce")
+        return den.isna() | (den > 0)
+
+    @pa.dataframe_check(name="numerator_within_denominator")
+    def numerator_within_denominator(cls, df: pd.DataFrame) -> pd.Series:
+        num = pd.to_numeric(df["numerator"], errors="coerce")
+        den = pd.to_numeric(df["denominator"], errors="coerce")
+        bounded = df["unit"].isin([Unit.PERCENT.value])
+        return num.isna() | den.isna() | ~bounded | (num <= den)
+
+    @pa.dataframe_check(name="value_matches_fraction")
+    def value_matches_fraction(cls, df: pd.DataFrame) -> pd.Series:
+        expected = expected_from_fraction(df)
+        value = pd.to_numeric(df["value"], errors="coerce")
+        decimals = pd.to_numeric(df["decimals"], errors="coerce").fillna(1).clip(0, 6)
+        # Half a unit in the last shown decimal, or 1% of the figure: rounding, not a mistake.
+        allowed = np.maximum(0.5 * 10.0 ** (-decimals) + 1e-9, 0.01 * expected.abs())
+        return expected.isna() | value.isna() | ((value - expected).abs() <= allowed)
+
+    @pa.dataframe_check(name="unique_actual")
+    def unique_actual(cls, df: pd.DataFrame) -> pd.Series:
+        return _unique(df, ["indicator_id", "period", "breakdown"])
+
+    class Config:
+        strict = False
+
+
+class IndicatorsSchema(pa.DataFrameModel):
+    indicator_id: Any = pa.Field(nullable=True)
+    unit: Any = pa.Field(nullable=True)
+    decimals: Any = pa.Field(nullable=True)
+    baseline_value: Any = pa.Field(nullable=True)
+    target_value: Any = pa.Field(nullable=True)
+    tolerance: Any = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="unique_indicator")
+    def unique_indicator(cls, df: pd.DataFrame) -> pd.Series:
+        return _unique(df, ["indicator_id"])
+
+    @pa.dataframe_check(name="decimals_in_range")
+    def decimals_in_range(cls, df: pd.DataFrame) -> pd.Series:
+        dec = pd.to_numeric(df["decimals"], errors="coerce")
+        return dec.isna() | ((dec >= 0) & (dec <= 4))
+
+    @pa.dataframe_check(name="baseline_in_unit_range")
+    def baseline_in_unit_range(cls, df: pd.DataFrame) -> pd.Series:
+        return _in_unit_range(df["baseline_value"], df["unit"])
+
+    @pa.dataframe_check(name="target_in_unit_range")
+    def target_in_unit_range(cls, df: pd.DataFrame) -> pd.Series:
+        return _in_unit_range(df["target_value"], df["unit"])
+
+    @pa.dataframe_check(name="tolerance_not_negative")
+    def tolerance_not_negative(cls, df: pd.DataFrame) -> pd.Series:
+        tol = pd.to_numeric(df["tolerance"], errors="coerce")
+        return tol.isna() | (tol >= 0)
+
+    class Config:
+        strict = False
+
+
+class TargetsSchema(pa.DataFrameModel):
+    indicator_id: Any = pa.Field(nullable=True)
+    period: Any = pa.Field(nullable=True)
+    target_value: Any = pa.Field(nullable=True)
+    unit: Any = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="target_in_unit_range")
+    def target_in_unit_range(cls, df: pd.DataFrame) -> pd.Series:
+        return _in_unit_range(df["target_value"], df["unit"])
+
+    @pa.dataframe_check(name="unique_target")
+    def unique_target(cls, df: pd.DataFrame) -> pd.Series:
+        return _unique(df, ["indicator_id", "period"])
+
+    class Config:
+        strict = False
+
+
+class ComparatorsSchema(pa.DataFrameModel):
+    indicator_id: Any = pa.Field(nullable=True)
+    comparator: Any = pa.Field(nullable=True)
+    period_label: Any = pa.Field(nullable=True)
+    value: Any = pa.Field(nullable=True)
+    unit: Any = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="comparator_in_unit_range")
+    def comparator_in_unit_range(cls, df: pd.DataFrame) -> pd.Series:
+        return _in_unit_range(df["value"], df["unit"])
+
+    @pa.dataframe_check(name="unique_comparator")
+    def unique_comparator(cls, df: pd.DataFrame) -> pd.Series:
+        return _unique(df, ["indicator_id", "comparator", "period_label"])
+
+    class Config:
+        strict = False
+
+
+class CommentarySchema(pa.DataFrameModel):
+    indicator_id: Any = pa.Field(nullable=True)
+    period: Any = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="unique_commentary")
+    def unique_commentary(cls, df: pd.DataFrame) -> pd.Series:
+        return _unique(df, ["indicator_id", "period"])
+
+    class Config:
+        strict = False
+
+
+class ActionsSchema(pa.DataFrameModel):
+    action_id: Any = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="unique_action")
+    def unique_action(cls, df: pd.DataFrame) -> pd.Series:
+        return _unique(df, ["action_id"])
+
+    class Config:
+        strict = False
+
+
+SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
+    "Indicators": IndicatorsSchema,
+    "Actuals": ActualsSchema,
+    "Targets": TargetsSchema,
+    "Comparators": ComparatorsSchema,
+    "Commentary": CommentarySchema,
+    "Actions": ActionsSchema,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One failed named check at one Excel row."""
+
+    check: str
+    row: int
+
+
+def failures(sheet: str, frame: pd.DataFrame) -> list[Failure]:
+    """Run the sheet's schema lazily; every failed (check, row), once, in row order."""
+    schema = SCHEMAS[sheet]
+    if frame.empty:
+        return []
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        found = {
+            (str(check), int(index))
+            for check, index in zip(cases["check"], cases["index"], strict=True)
+            if index is not None and not pd.isna(index)
+        }
+        return [Failure(check, row) for check, row in sorted(found, key=lambda f: (f[1], f[0]))]
+    return []

@@ -1,0 +1,354 @@
+"""The scorecard row of every indicator and breakdown: the board's four questions, answered.
+
+On target? (RAG against the target that applies to the latest month.) Is it really changing?
+(direction of travel and Making Data Count SPC.) How do we compare? (published benchmarks with
+their period labels, or the comparators quoted in the workbook.) What are we doing about it?
+(the latest commentary.) Built once when a version is published (loaders/precompute.py) and
+stored as JSON, so a page request only reads. Pure: pandas, metrics and spc only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from indicators import metrics, spc
+from indicators.domain import (
+    DEFAULT_BREAKDOWN,
+    ComparatorKind,
+    Polarity,
+    Rag,
+    TargetOperator,
+    Unit,
+)
+
+SPARKLINE_MONTHS = 24
+
+#: "Is it changing?" rows of the summary grid, from the SPC variation of the latest point.
+CHANGING = {
+    "special_cause_improvement": "improvement",
+    "special_cause_concern": "concern",
+    "special_cause_neutral_high": "no_significant_change",
+    "special_cause_neutral_low": "no_significant_change",
+    "common_cause": "no_significant_change",
+}
+CHANGING_LABELS = {
+    "improvement": "Special cause: improvement",
+    "no_significant_change": "No significant change",
+    "concern": "Special cause: concern",
+}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The published state a scorecard is built from (frames as the store's queries return)."""
+
+    indicators: pd.DataFrame
+    actuals: pd.DataFrame
+    targets: pd.DataFrame
+    comparators: pd.DataFrame
+    commentary: pd.DataFrame
+    benchmarks: pd.DataFrame | None = None
+    sn_groups: pd.DataFrame | None = None
+    london_sub_regions: pd.DataFrame | None = None
+    la_code: str = ""
+    sn_statistic: str = "mean"
+    tolerance_percentage_points: float = 5.0
+    tolerance_fraction: float = 0.10
+    forecast_window: int = 12
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN -> None, dates -> ISO text, numpy scalars -> Python."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def _date(value: Any) -> dt.date | None:
+    value = _clean(value)
+    return None if value is None else dt.date.fromisoformat(str(value)[:10])
+
+
+def _month(value: Any) -> dt.date:
+    """A period that the store guarantees is present (NOT NULL columns)."""
+    day = _date(value)
+    if day is None:
+        raise ValueError("a stored period is missing")
+    return day
+
+
+def month_label(day: dt.date | None) -> str:
+    return "" if day is None else day.strftime("%b %Y")
+
+
+def _comparators_quoted(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """The latest quoted value of each comparator kind, with its own period label."""
+    out = []
+    for kind in ComparatorKind:
+        mine = rows[rows["comparator"] == kind.value]
+        if mine.empty:
+            continue
+        latest = mine.sort_values("period_end").iloc[-1]
+        out.append(
+            {
+                "comparator": kind.value,
+                "label": kind.label,
+                "period_label": latest["period_label"],
+                "period_end": _clean(latest["period_end"]),
+                "value": _clean(latest["value"]),
+                "symbol": _clean(latest["symbol"]),
+                "source": _clean(latest["source"]),
+            }
+        )
+    return out
+
+
+def _published(
+    inputs: Inputs, measure: str | None, prepared: tuple[Any, Any] | None
+) -> dict[str, Any] | None:
+    if not measure or prepared is None:
+        return None
+    bench, geo = prepared
+    if measure not in bench.measures:
+        return None
+    statistic: metrics.SnStatistic = "median" if inputs.sn_statistic == "median" else "mean"
+    comparison = metrics.compare(bench, geo, None, measure, inputs.la_code, sn_statistic=statistic)
+    if comparison.period_label is None:
+        return None
+    moved = comparison.change_direction
+    return {
+        "measure_code": measure,
+        "period_label": comparison.period_label,
+        "period_end": _clean(comparison.period_end),
+        "la_value": _clean(comparison.la_value),
+        "sn_value": _clean(comparison.sn_value),
+        "sn_n": comparison.sn_n,
+        "sn_of": comparison.sn_of,
+        "sn_statistic": comparison.sn_statistic,
+        "region_name": comparison.region_name,
+        "region_value": _clean(comparison.region_value),
+        "england_value": _clean(comparison.england_value),
+        "rank": comparison.rank,
+        "rank_of": comparison.rank_of,
+        "rank_text": comparison.rank_text,
+        "quartile": comparison.quartile,
+        "polarity": comparison.polarity.value,
+        "previous_period_label": comparison.previous_period_label,
+        "change": _clean(comparison.change),
+        "change_word": None if moved is None else moved.word,
+        "unit": comparison.unit,
+        "decimals": comparison.decimals,
+    }
+
+
+def exception_score(rag: str, variation: str, assurance: str | None) -> int:
+    """Bigger is worse: red first, then special-cause concern, then failing assurance."""
+    score = {"red": 40, "amber": 20, "grey": 5, "green": 0}.get(rag, 0)
+    score += 10 if variation == "special_cause_concern" else 0
+    score += 5 if assurance == "consistent_fail" else 0
+    return score
+
+
+def _direction(
+    current: float | None, previous: float | None, polarity: str
+) -> dict[str, str] | None:
+    moved = metrics.direction(current, previous, polarity)
+    if moved is None:
+        return None
+    return {"arrow": moved.arrow, "word": moved.word, "judgement": moved.judgement}
+
+
+def build_row(
+    ind: pd.Series,
+    series: pd.DataFrame,
+    breakdown: str,
+    inputs: Inputs,
+    *,
+    trajectory: list[tuple[dt.date, float | None]],
+    quoted: list[dict[str, Any]],
+    published: dict[str, Any] | None,
+    commentary: pd.DataFrame,
+) -> dict[str, Any]:
+    """One scorecard row; ``series`` holds this indicator's actuals for ``breakdown``."""
+    polarity = str(ind["polarity"])
+    unit = str(ind["unit"])
+    decimals = int(ind["decimals"])
+    series = series.sort_values("period")
+    periods = [_month(p) for p in series["period"]]
+    values = [float(v) for v in series["value"]]
+    latest_period = periods[-1] if periods else None
+    latest_value = values[-1] if values else None
+    previous_value = values[-2] if len(values) > 1 else None
+    final_target = _clean(ind["target_value"])
+    target = (
+        metrics.target_for_period(latest_period, trajectory, final_target)
+        if latest_period
+        else final_target
+    )
+    operator = _clean(ind["target_operator"]) or None
+    tolerance = _clean(ind["tolerance"])
+    if tolerance is None:
+        tolerance = metrics.default_tolerance(
+            unit, target, inputs.tolerance_percentage_points, inputs.tolerance_fraction
+        )
+    rag = metrics.rag(latest_value, target, operator, polarity, tolerance)
+    used_operator = operator or TargetOperator.default_for(Polarity(polarity)).value
+    gap = metrics.gap_to_target(latest_value, target, used_operator)
+
+    direction_spc = Polarity(polarity).spc_direction
+    spc_target = target if direction_spc != "neutral" else None
+    chart = spc.xmr(values, periods, direction_spc, spc_target) if values else None
+    summary = spc.summarise(chart) if chart is not None else None
+    variation = summary.variation_type if summary else "common_cause"
+    assurance = summary.assurance_type if summary else None
+
+    forecast = None
+    if values and final_target is not None:
+        fc = metrics.forecast_target_date(
+            periods,
+            values,
+            final_target,
+            used_operator,
+            _date(ind["target_date"]),
+            window=inputs.forecast_window,
+        )
+        forecast = {
+            "status": fc.status,
+            "message": fc.message,
+            "projected_month": _clean(fc.projected_month),
+        }
+
+    notes = commentary[commentary["breakdown"].isin([breakdown, DEFAULT_BREAKDOWN])]
+    latest_note = None
+    if not notes.empty:
+        note = notes.sort_values(["period", "written_at"]).iloc[-1]
+        latest_note = {
+            "period": _clean(note["period"]),
+            "text": note["commentary"],
+            "author": note["author"],
+        }
+
+    baseline = _clean(ind["baseline_value"])
+    comparisons = published or {}
+    quartile = comparisons.get("quartile")
+    return {
+        "indicator_id": ind["indicator_id"],
+        "name": ind["name"],
+        "service_area": ind["service_area"],
+        "breakdown": breakdown,
+        "unit": unit,
+        "unit_label": Unit(unit).label,
+        "polarity": polarity,
+        "decimals": decimals,
+        "outcome": _clean(ind["outcome"]),
+        "lead": _clean(ind["lead"]),
+        "local_indicator": bool(ind["local_indicator"]),
+        "benchmark_measure": _clean(ind["benchmark_measure"]),
+        "baseline_value": baseline,
+        "baseline_period": _clean(ind["baseline_period"]),
+        "latest_period": _clean(latest_period),
+        "latest_value": latest_value,
+        "latest_status": _clean(series["status"].iloc[-1]) if len(series) else None,
+        "previous_value": previous_value,
+        "n_points": len(values),
+        "target": target,
+        "final_target": final_target,
+        "target_operator": used_operator if target is not None else None,
+        "target_date": _clean(ind["target_date"]),
+        "tolerance": tolerance,
+        "rag": rag.value,
+        "rag_label": Rag(rag).label,
+        "gap": gap,
+        "direction_last": _direction(latest_value, previous_value, polarity),
+        "direction_baseline": _direction(latest_value, baseline, polarity),
+        "variation_type": variation,
+        "variation_icon": summary.variation_icon if summary else "common_cause",
+        "variation_label": summary.variation_label if summary else "Too few points",
+        "variation_symbol": summary.variation_symbol if summary else "",
+        "assurance_type": assurance,
+        "assurance_icon": summary.assurance_icon if summary else None,
+        "assurance_label": summary.assurance_label if summary else "No target",
+        "assurance_symbol": summary.assurance_symbol if summary else "",
+        "trial_limits": bool(summary.trial_limits) if summary else True,
+        "changing": CHANGING.get(variation, "no_significant_change"),
+        "quoted_comparators": quoted,
+        "published": published,
+        "quartile": quartile,
+        "compare_group": quartile or ("local" if published is None else "no_band"),
+        "forecast": forecast,
+        "sparkline": [
+            [_clean(p), v]
+            for p, v in zip(periods[-SPARKLINE_MONTHS:], values[-SPARKLINE_MONTHS:], strict=True)
+        ],
+        "commentary": latest_note,
+        "exception_score": exception_score(rag.value, variation, assurance),
+    }
+
+
+def build_scorecard(inputs: Inputs) -> list[dict[str, Any]]:
+    """Every indicator and breakdown, ordered by service area as the Indicators sheet lists them."""
+    prepared = None
+    if (
+        inputs.benchmarks is not None
+        and not inputs.benchmarks.empty
+        and inputs.sn_groups is not None
+    ):
+        prepared = (
+            metrics.prepare_benchmarks(inputs.benchmarks),
+            metrics.prepare_geography(inputs.sn_groups, inputs.london_sub_regions),
+        )
+    actuals = {key: group for key, group in inputs.actuals.groupby("indicator_id", sort=False)}
+    targets = {key: group for key, group in inputs.targets.groupby("indicator_id", sort=False)}
+    comparators = {k: g for k, g in inputs.comparators.groupby("indicator_id", sort=False)}
+    notes = {k: g for k, g in inputs.commentary.groupby("indicator_id", sort=False)}
+    empty_actuals = inputs.actuals.iloc[0:0]
+    empty_notes = inputs.commentary.iloc[0:0]
+    rows: list[dict[str, Any]] = []
+    for _, ind in inputs.indicators.iterrows():
+        ident = ind["indicator_id"]
+        mine = actuals.get(ident, empty_actuals)
+        trajectory = (
+            [
+                (_month(p), _clean(v))
+                for p, v in zip(
+                    targets[ident]["period"], targets[ident]["target_value"], strict=True
+                )
+            ]
+            if ident in targets
+            else []
+        )
+        quoted = _comparators_quoted(comparators[ident]) if ident in comparators else []
+        published = _published(inputs, _clean(ind["benchmark_measure"]), prepared)
+        breakdowns = sorted(mine["breakdown"].unique(), key=lambda b: (b != DEFAULT_BREAKDOWN, b))
+        for breakdown in breakdowns or [DEFAULT_BREAKDOWN]:
+            rows.append(
+                build_row(
+                    ind,
+                    mine[mine["breakdown"] == breakdown],
+                    breakdown,
+                    inputs,
+                    trajectory=trajectory,
+                    quoted=quoted,
+                    published=published,
+                    commentary=notes.get(ident, empty_notes),
+                )
+            )
+    return rows

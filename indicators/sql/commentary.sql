@@ -1,0 +1,5 @@
+-- Commentary as published in version $v.
+SELECT * EXCLUDE (valid_to_load)
+FROM commentary
+WHERE valid_from_load <= $v AND (valid_to_load IS NULL OR valid_to_load > $v)
+ORDER BY indicator_id, period DESC

@@ -1,0 +1,136 @@
+"""Read-only access to the published store.
+
+The pointer (``data/mtm.duckdb``, a symlink swapped by loaders/publish.py) is resolved once per
+request into a ``Snapshot``: every query of that request reads the same file, so a page never
+mixes two versions, and the snapshot knows the version it shows. Connections are opened
+read-only, one per resolved file per process, with a cursor per query (FINDINGS: about 1 ms
+against 16 ms for a fresh connection). SQL lives in indicators/sql/*.sql, named and
+parameterised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+SQL_DIR = Path(__file__).with_name("sql")
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of a named query; names are code constants, never user input."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def schema_sql() -> str:
+    return sql("schema")
+
+
+class StoreUnavailable(RuntimeError):
+    """No published version exists yet at the configured path."""
+
+
+class _Connections:
+    """One read-only connection per version file in this process, most recent first."""
+
+    def __init__(self, keep: int = 3) -> None:
+        self._lock = threading.Lock()
+        self._open: OrderedDict[Path, duckdb.DuckDBPyConnection] = OrderedDict()
+        self._keep = keep
+
+    def get(self, path: Path, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            con = self._open.get(path)
+            if con is None:
+                con = duckdb.connect(str(path), read_only=True, config=config)
+                self._open[path] = con
+            self._open.move_to_end(path, last=False)
+            while len(self._open) > self._keep:
+                # Old versions: queries still in flight hold their own cursors.
+                _, stale = self._open.popitem(last=True)
+                stale.close()
+            return con
+
+    def close_all(self) -> None:
+        with self._lock:
+            for con in self._open.values():
+                con.close()
+            self._open.clear()
+
+
+_CONNECTIONS = _Connections()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One published file, read at one version (the latest it holds, or an earlier one)."""
+
+    path: Path
+    version: int
+    latest: int
+    _con: duckdb.DuckDBPyConnection
+
+    @property
+    def is_latest(self) -> bool:
+        return self.version == self.latest
+
+    def query(self, name: str, **params: Any) -> pd.DataFrame:
+        bound = {"v": self.version, **params} if "$v" in sql(name) else params
+        cursor = self._con.cursor()
+        try:
+            return cursor.execute(sql(name), bound).df()
+        finally:
+            cursor.close()
+
+    def scalar(self, name: str, **params: Any) -> Any:
+        frame = self.query(name, **params)
+        return None if frame.empty else frame.iat[0, 0]
+
+    def at_version(self, version: int) -> Snapshot:
+        if not 1 <= version <= self.latest:
+            raise ValueError(f"there is no version {version} (latest is {self.latest})")
+        return Snapshot(self.path, version, self.latest, self._con)
+
+    def at_date(self, day: dt.date) -> Snapshot | None:
+        """The version published by the end of ``day``, or None if nothing was published yet."""
+        version = self.scalar("version_as_of", day=day)
+        if version is None or pd.isna(version):
+            return None
+        return self.at_version(int(version))
+
+
+class Store:
+    """Where pages get their data: ``Store(path).snapshot()`` at the start of each request."""
+
+    def __init__(self, pointer: Path, *, memory_limit: str = "512MB", threads: int = 2) -> None:
+        self.pointer = pointer
+        self._config = {"memory_limit": memory_limit, "threads": threads}
+
+    def exists(self) -> bool:
+        return self.pointer.exists()
+
+    def snapshot(self) -> Snapshot:
+        if not self.pointer.exists():
+            raise StoreUnavailable(f"no published data at {self.pointer}: load a workbook first")
+        path = self.pointer.resolve()
+        con = _CONNECTIONS.get(path, self._config)
+        cursor = con.cursor()
+        try:
+            row = cursor.execute(sql("latest_version")).fetchone()
+        finally:
+            cursor.close()
+        latest = int(row[0]) if row else 0
+        return Snapshot(path, latest, latest, con)
+
+
+def close_connections() -> None:
+    """Close this process's cached connections (tests, and before forking workers)."""
+    _CONNECTIONS.close_all()

@@ -1,0 +1,330 @@
+"""The `mtm` command line (also `python -m loaders`).
+
+Exit codes: 0 success, 1 validation failed (the report is printed), 2 usage error, unreadable
+file or a load that could not run (another in progress, disk full). No traceback reaches the
+user unless --debug is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from indicators.cells import escape
+from indicators.domain import Problem
+from indicators.settings import Settings, SettingsError, load_settings
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Something the user can fix in how the command was called (exit 2)."""
+
+
+class Progress:
+    """Step messages on a terminal; silent when output is piped (CI, scripts)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.started = time.monotonic()
+
+    def step(self, text: str) -> None:
+        if self.enabled:
+            elapsed = time.monotonic() - self.started
+            self.stream.write(f"\r\x1b[2K[{elapsed:5.1f}s] {text}")
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(db=getattr(args, "db", None))
+
+
+def _user(args: argparse.Namespace) -> str:
+    if getattr(args, "user", None):
+        return str(args.user)
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def format_problems(problems: Sequence[Problem], file_name: str) -> str:
+    lines = [
+        f"{file_name}: {len(problems):,} problem{'s' if len(problems) != 1 else ''}; "
+        "nothing was loaded."
+    ]
+    for problem in problems:
+        where = problem.location or "file"
+        column = f" [{problem.column}]" if problem.column else ""
+        value = f" value {problem.value!r}" if problem.value else ""
+        lines.append(f"  {where}{column}{value}: {escape(problem.message, 400)}")
+    return "\n".join(lines)
+
+
+def _input_file(path_text: str) -> Path:
+    path = Path(path_text)
+    if not path.exists():
+        raise UsageError(f"{path_text}: no such file")
+    if not path.is_file():
+        raise UsageError(f"{path_text}: not a file")
+    return path
+
+
+def cmd_template(args: argparse.Namespace, out: TextIO) -> int:
+    from loaders.template import write_template
+
+    out_path = Path(args.out)
+    if out_path.suffix.lower() != ".xlsx":
+        raise UsageError("the template must be written to a .xlsx file")
+    month = None
+    indicators = None
+    breakdowns = None
+    if args.month:
+        try:
+            month = dt.datetime.strptime(args.month, "%Y-%m").date()
+        except ValueError as exc:
+            raise UsageError(f"--month {args.month!r}: use YYYY-MM, e.g. 2020-07") from exc
+        from loaders.prefill import prefill_from_store
+
+        indicators, breakdowns = prefill_from_store(_settings(args))
+    write_template(out_path, indicators=indicators, month=month, breakdowns=breakdowns)
+    out.write(f"Template written to {out_path}\n")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    from loaders.ingest import validate_file
+
+    path = _input_file(args.file)
+    validated = validate_file(_settings(args), path, path.name)
+    if args.json:
+        json.dump([p.as_dict() for p in validated.problems], out, indent=2, ensure_ascii=True)
+        out.write("\n")
+    elif validated.ok:
+        counts = ", ".join(f"{n:,} {name}" for name, n in validated.counts().items() if n)
+        out.write(
+            f"{path.name}: valid ({counts or 'no rows'}; "
+            f"{len(validated.not_supplied):,} values not supplied)\n"
+        )
+    else:
+        out.write(format_problems(validated.problems, path.name) + "\n")
+    return EXIT_OK if validated.ok else EXIT_INVALID
+
+
+def cmd_load(args: argparse.Namespace, out: TextIO) -> int:
+    from loaders.ingest import load_workbook
+
+    settings = _settings(args)
+    user = _user(args)
+    paths = [_input_file(p) for p in args.files]
+    progress = Progress(sys.stderr)
+    worst = EXIT_OK
+    for path in paths:
+        progress.step(f"Validating and publishing {path.name} ...")
+        result = load_workbook(settings, path, path.name, user)
+        progress.done()
+        if result.problems:
+            out.write(format_problems(result.problems, path.name) + "\n")
+            worst = max(worst, EXIT_INVALID)
+        elif result.already_loaded_as is not None:
+            out.write(
+                f"{path.name}: already loaded as load {result.already_loaded_as}; "
+                "nothing changed.\n"
+            )
+        elif result.summary is not None:
+            summary = result.summary
+            not_supplied = (
+                f"; {result.not_supplied:,} values not supplied" if result.not_supplied else ""
+            )
+            out.write(
+                f"{path.name}: Loaded: {summary.message} (load {summary.load_id}){not_supplied}\n"
+            )
+    return worst
+
+
+def cmd_load_benchmarks(args: argparse.Namespace, out: TextIO) -> int:
+    from loaders.ingest import load_benchmarks
+
+    bench = _input_file(args.file)
+    sn = _input_file(args.sn_groups) if args.sn_groups else bench.with_name("sn_groups.csv")
+    if not sn.exists():
+        raise UsageError(f"no statistical-neighbour file: pass --sn-groups (looked for {sn})")
+    london = _input_file(args.london) if args.london else bench.with_name("london_sub_regions.csv")
+    summary = load_benchmarks(
+        _settings(args), bench, sn, london if london.exists() else None, _user(args)
+    )
+    out.write(f"Loaded: {summary.message} (load {summary.load_id})\n")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
+    from indicators.store import Store, StoreUnavailable
+
+    settings = _settings(args)
+    try:
+        snap = Store(settings.db_path).snapshot()
+    except StoreUnavailable:
+        out.write(f"No store at {settings.db_path} yet: run `mtm load FILE` or start the app.\n")
+        return EXIT_OK
+    loads = snap.query("loads")
+    indicators = snap.query("indicators")
+    actuals = snap.query("actuals")
+    out.write(f"Store: {settings.db_path} -> {snap.path.name}\n")
+    out.write(f"Version: load {snap.version}\n")
+    if not loads.empty:
+        last = loads.iloc[0]
+        out.write(
+            f"Last load: {last.kind} {last.file_name or ''} by {last.user_name} "
+            f"at {last.finished_at:%Y-%m-%d %H:%M} UTC\n"
+        )
+    out.write(
+        f"Indicators: {len(indicators):,} in {indicators['service_area'].nunique()} service areas\n"
+    )
+    if not actuals.empty:
+        out.write(
+            f"Actuals: {len(actuals):,} values, {actuals['period'].min():%Y-%m} to "
+            f"{actuals['period'].max():%Y-%m}; "
+            f"{int((actuals['status'] == 'provisional').sum()):,} provisional\n"
+        )
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
+    from indicators.store import Store, StoreUnavailable
+
+    try:
+        snap = Store(_settings(args).db_path).snapshot()
+    except StoreUnavailable:
+        out.write("No loads yet.\n")
+        return EXIT_OK
+    loads = snap.query("loads")
+    if args.json:
+        records = loads.assign(
+            started_at=loads["started_at"].astype(str), finished_at=loads["finished_at"].astype(str)
+        ).to_dict("records")
+        json.dump(records, out, indent=2, default=str)
+        out.write("\n")
+        return EXIT_OK
+    out.write(
+        f"{'load':>5}  {'when (UTC)':16}  {'kind':10}  {'user':12}  {'sha256':12}  "
+        "file / what changed\n"
+    )
+    for row in loads.itertuples():
+        sha = (row.sha256 or "")[:12]
+        out.write(
+            f"{row.load_id:>5}  {row.finished_at:%Y-%m-%d %H:%M}  {row.kind:10}  "
+            f"{escape(row.user_name, 12):12}  {sha:12}  "
+            f"{escape(row.file_name or '', 40)} {escape(row.message, 120)}\n"
+        )
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    from loaders.demo import build_demo_store
+
+    settings = _settings(args)
+    summary = build_demo_store(settings, force=args.force)
+    out.write(f"Demo store ready at {settings.db_path} ({summary})\n")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+    "template": cmd_template,
+    "validate": cmd_validate,
+    "load": cmd_load,
+    "load-benchmarks": cmd_load_benchmarks,
+    "status": cmd_status,
+    "history": cmd_history,
+    "demo": cmd_demo,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mtm", description="Measures that matter: load, check and publish the scorecard data."
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("--db", help="the store (default: settings db, or MTM_DB)")
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
+        return command
+
+    template = add("template", "write the template workbook")
+    template.add_argument("out", metavar="OUT.xlsx")
+    template.add_argument("--month", help="pre-fill Indicators and blank Actuals for YYYY-MM")
+    validate = add("validate", "check a workbook without loading it")
+    validate.add_argument("file", metavar="FILE")
+    validate.add_argument("--json", action="store_true", help="problems as a JSON list")
+    load = add("load", "validate and publish one or more workbooks")
+    load.add_argument("files", nargs="+", metavar="FILE")
+    load.add_argument("--user", help="who is loading (default: your login name)")
+    bench = add("load-benchmarks", "load published benchmarks and statistical neighbours")
+    bench.add_argument("file", metavar="FILE", help="published_benchmarks.csv (long format)")
+    bench.add_argument("--sn-groups", help="sn_groups.csv (default: beside FILE)")
+    bench.add_argument("--london", help="london_sub_regions.csv (default: beside FILE)")
+    bench.add_argument("--user", help="who is loading")
+    add("status", "what is published now")
+    history = add("history", "every load, newest first")
+    history.add_argument("--json", action="store_true")
+    demo = add("demo", "build the embedded demo store")
+    demo.add_argument("--force", action="store_true", help="rebuild even if it exists")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return EXIT_OK if exit_.code in (0, None) else EXIT_USAGE
+    if not args.command:
+        parser.print_help(out)
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args, out)
+    except KeyboardInterrupt:
+        sys.stderr.write("mtm: interrupted; nothing was published\n")
+        return EXIT_USAGE
+    except Exception as exc:
+        if args.debug:
+            raise
+        sys.stderr.write(f"mtm {args.command}: {_explain(exc)}\n")
+        return EXIT_USAGE
+
+
+def _explain(exc: Exception) -> str:
+    from loaders.ingest import BenchmarkFileError
+    from loaders.publish import LoadInProgress, PublishFailed
+
+    if isinstance(
+        exc, UsageError | SettingsError | BenchmarkFileError | LoadInProgress | PublishFailed
+    ):
+        return str(exc)
+    if isinstance(exc, PermissionError):
+        return f"permission denied: {exc.filename or exc}"
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc} ({exc.filename or ''})"
+    return f"unexpected error ({type(exc).__name__}: {escape(str(exc), 200)}); run with --debug"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Precompute the scorecard of a version while it is being published (inside its transaction).
+
+Reads the new version's state through the same named queries the pages use, builds every row with
+indicators/scorecard.py, and stores them keyed by the load id, so each past version keeps the
+scorecard exactly as it was shown.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+
+from indicators.scorecard import Inputs, build_scorecard
+from indicators.settings import Settings
+from indicators.store import sql
+
+
+def _query(con: duckdb.DuckDBPyConnection, name: str, version: int) -> pd.DataFrame:
+    return con.execute(sql(name), {"v": version}).df()
+
+
+def precompute_scorecard(con: duckdb.DuckDBPyConnection, load_id: int, settings: Settings) -> int:
+    inputs = Inputs(
+        indicators=_query(con, "indicators", load_id),
+        actuals=_query(con, "actuals", load_id),
+        targets=_query(con, "targets", load_id),
+        comparators=_query(con, "comparators", load_id),
+        commentary=_query(con, "commentary", load_id),
+        benchmarks=_query(con, "benchmarks", load_id),
+        sn_groups=_query(con, "sn_groups", load_id),
+        london_sub_regions=_query(con, "london_sub_regions", load_id),
+        la_code=settings.council_la_code,
+        sn_statistic=settings.sn_statistic,
+        tolerance_percentage_points=settings.tolerance_percentage_points,
+        tolerance_fraction=settings.tolerance_fraction,
+        forecast_window=settings.forecast_window_months,
+    )
+    rows = build_scorecard(inputs)
+    if not rows:
+        return 0
+    frame = pd.DataFrame(
+        {
+            "load_id": load_id,
+            "indicator_id": [r["indicator_id"] for r in rows],
+            "breakdown": [r["breakdown"] for r in rows],
+            "service_area": [r["service_area"] for r in rows],
+            "sort_order": list(range(len(rows))),
+            "rag": [r["rag"] for r in rows],
+            "variation_type": [r["variation_type"] for r in rows],
+            "assurance_type": [r["assurance_type"] for r in rows],
+            "quartile": [r["quartile"] for r in rows],
+            "exception_score": [r["exception_score"] for r in rows],
+            "payload": [json.dumps(r, ensure_ascii=False, allow_nan=False) for r in rows],
+        }
+    )
+    con.register("scorecard_rows", frame)
+    try:
+        con.execute("INSERT INTO scorecard SELECT * FROM scorecard_rows")
+    finally:
+        con.unregister("scorecard_rows")
+    return len(rows)

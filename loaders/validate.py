@@ -1,0 +1,333 @@
+"""Validate a template workbook: every problem at once, each located by sheet, cell and column.
+
+Three passes, all run to the end so the data team sees everything in one report:
+1. the safe reader's file- and sheet-level checks (loaders/excel.py);
+2. cell by cell, each column parsed by its kind (indicators/cells.py): text in numbers, bad and
+   ambiguous dates, look-alike and control characters, over-long text, unknown codes;
+3. row and cross-sheet rules: the pandera schemas (indicators/schemas.py), periods in the future or
+   before 2000, unknown indicator ids (neither in the store nor on the Indicators sheet).
+
+Nothing here touches the store: the caller passes what the store already knows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from indicators import schemas
+from indicators.cells import EARLIEST_PERIOD, escape, parse_column, trimmed
+from indicators.domain import DEFAULT_BREAKDOWN, Problem, TargetOperator
+from indicators.sheets import ACTIONS, ACTUALS, DATA_SHEETS, INDICATORS, Kind, Sheet
+from loaders.excel import RawSheet, ReadLimits, WorkbookRejected, read_workbook
+
+
+@dataclass(frozen=True, slots=True)
+class KnownIndicator:
+    unit: str
+    decimals: int
+    polarity: str
+
+
+@dataclass
+class Validated:
+    """The outcome of validation: problems, or typed frames ready to publish."""
+
+    display_name: str
+    sha256: str = ""
+    size: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    not_supplied: list[tuple[str, dt.date | None, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def counts(self) -> dict[str, int]:
+        return {name.lower(): len(frame) for name, frame in self.frames.items()}
+
+
+def _cell(raw: RawSheet, column: str, row: int) -> str:
+    return f"{raw.letters.get(column, '?')}{row}"
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, where: tuple[RawSheet, str, int], value: object, message: str, rule: str) -> None:
+        raw, column, row = where
+        self.problems.append(
+            Problem(
+                message=message,
+                sheet=raw.title,
+                cell=_cell(raw, column, row),
+                column=column,
+                value=escape(value),
+                row=row,
+                rule=rule,
+            )
+        )
+
+
+def _parse_sheet(raw: RawSheet, out: _Collector) -> pd.DataFrame:
+    """Typed frame of one sheet, defaults filled, with cell problems collected."""
+    spec: Sheet = raw.spec
+    typed = pd.DataFrame(index=raw.frame.index)
+    for column in spec.columns:
+        if column.name not in raw.frame.columns:
+            default = None
+            if column.default is not None:
+                default, _ = parse_column(pd.Series([column.default]), column)
+                default = default.iloc[0]
+            typed[column.name] = pd.Series([default] * len(typed), index=typed.index, dtype=object)
+            continue
+        text = trimmed(raw.frame[column.name])
+        values, reasons = parse_column(text, column)
+        for row in reasons.index[reasons.notna()]:
+            out.add(
+                (raw, column.name, int(row)),
+                raw.frame.at[row, column.name],
+                f"{column.name} {reasons[row]}",
+                f"cell.{column.kind.value}",
+            )
+        blank = text.isna()
+        if column.required and not (spec is ACTUALS and column.name == "value"):
+            for row in text.index[blank]:
+                out.add(
+                    (raw, column.name, int(row)),
+                    "",
+                    f"{column.name} is required but empty",
+                    "cell.required",
+                )
+        if column.default is not None and blank.any():
+            default, _ = parse_column(pd.Series([column.default]), column)
+            values = values.where(~blank, default.iloc[0])
+        typed[column.name] = values
+    return typed
+
+
+def _check_periods(raw: RawSheet, typed: pd.DataFrame, today: dt.date, out: _Collector) -> None:
+    this_month = today.replace(day=1)
+    for column in raw.spec.columns:
+        if column.kind not in (Kind.MONTH, Kind.DATE) or column.name not in raw.frame.columns:
+            continue
+        values = typed[column.name]
+        for row in values.index[values.notna()]:
+            when = values[row]
+            if when < EARLIEST_PERIOD:
+                out.add(
+                    (raw, column.name, int(row)),
+                    raw.frame.at[row, column.name],
+                    f"{column.name} {when:%Y-%m} is before 2000",
+                    "cell.period_too_early",
+                )
+            elif column.kind is Kind.MONTH and when > this_month and column.name == "period":
+                out.add(
+                    (raw, column.name, int(row)),
+                    raw.frame.at[row, column.name],
+                    f"{column.name} {when:%Y-%m} is in the future",
+                    "cell.period_future",
+                )
+            elif column.name == "period_end" and when > today:
+                out.add(
+                    (raw, column.name, int(row)),
+                    raw.frame.at[row, column.name],
+                    f"{column.name} {when:%Y-%m-%d} is in the future",
+                    "cell.period_future",
+                )
+
+
+def _known_ids(
+    typed: dict[str, pd.DataFrame], known: dict[str, KnownIndicator]
+) -> dict[str, KnownIndicator]:
+    """Definitions that apply to this file: the store's, overridden by the Indicators sheet."""
+    result = dict(known)
+    frame = typed.get(INDICATORS.name)
+    if frame is not None:
+        for _, row in frame.iterrows():
+            if row["indicator_id"] and row["unit"]:
+                decimals = row["decimals"] if row["decimals"] is not None else 1
+                result[row["indicator_id"]] = KnownIndicator(
+                    row["unit"], int(decimals), row["polarity"] or "neutral"
+                )
+    return result
+
+
+def _check_ids(
+    raw: RawSheet, typed: pd.DataFrame, ids: dict[str, KnownIndicator], out: _Collector
+) -> None:
+    if raw.spec is INDICATORS:
+        return
+    if raw.spec is ACTIONS:
+        links = typed["linked_indicators"]
+        for row in links.index[links.notna()]:
+            unknown = [i for i in links[row] if i not in ids]
+            if unknown:
+                out.add(
+                    (raw, "linked_indicators", int(row)),
+                    raw.frame.at[row, "linked_indicators"],
+                    f"linked_indicators names {', '.join(repr(u) for u in unknown)}, not in the "
+                    "store nor on the Indicators sheet",
+                    "cross.unknown_indicator",
+                )
+        return
+    column = typed["indicator_id"]
+    unknown_rows = column.notna() & ~column.isin(list(ids))
+    for row in column.index[unknown_rows]:
+        out.add(
+            (raw, "indicator_id", int(row)),
+            column[row],
+            f"indicator_id {column[row]!r} is not in the store nor on the Indicators sheet",
+            "cross.unknown_indicator",
+        )
+
+
+def _with_definitions(typed: pd.DataFrame, ids: dict[str, KnownIndicator]) -> pd.DataFrame:
+    frame = typed.copy()
+    frame["unit"] = frame["indicator_id"].map(lambda i: ids[i].unit if i in ids else None)
+    frame["decimals"] = frame["indicator_id"].map(lambda i: ids[i].decimals if i in ids else None)
+    return frame
+
+
+def _schema_problems(raw: RawSheet, frame: pd.DataFrame, out: _Collector) -> None:
+    for failure in schemas.failures(raw.spec.name, frame):
+        rule = schemas.RULES[failure.check]
+        row = failure.row
+        details: dict[str, object] = {}
+        if "unit" in frame.columns:
+            details["range"] = schemas.unit_range_text(str(frame.at[row, "unit"]))
+        if failure.check == "numerator_within_denominator":
+            details["denominator"] = frame.at[row, "denominator"]
+        if failure.check == "value_matches_fraction":
+            expected = schemas.expected_from_fraction(frame.loc[[row]]).iloc[0]
+            details["expected"] = f"{expected:.4g}"
+        message = f"{rule.column} " + rule.message.format(**details)
+        if failure.check.startswith("unique_"):
+            message += _first_occurrence(raw, frame, failure.check, row)
+        out.add(
+            (raw, rule.column, row),
+            raw.frame.at[row, rule.column]
+            if rule.column in raw.frame.columns
+            else frame.at[row, rule.column],
+            message,
+            f"row.{failure.check}",
+        )
+
+
+_KEYS = {
+    "unique_actual": ["indicator_id", "period", "breakdown"],
+    "unique_indicator": ["indicator_id"],
+    "unique_target": ["indicator_id", "period"],
+    "unique_comparator": ["indicator_id", "comparator", "period_label"],
+    "unique_commentary": ["indicator_id", "period"],
+    "unique_action": ["action_id"],
+}
+
+
+def _first_occurrence(raw: RawSheet, frame: pd.DataFrame, check: str, row: int) -> str:
+    key = _KEYS[check]
+    mine = tuple(str(frame.at[row, k]) for k in key)
+    for other in frame.index:
+        if other >= row:
+            break
+        if tuple(str(frame.at[other, k]) for k in key) == mine:
+            return f" (first given in row {other})"
+    return ""
+
+
+def validate_workbook(
+    source: bytes | Path,
+    display_name: str,
+    *,
+    known: dict[str, KnownIndicator] | None = None,
+    today: dt.date | None = None,
+    limits: ReadLimits | None = None,
+) -> Validated:
+    """Read and validate a workbook; never raises for anything wrong with the file."""
+    today = today or dt.date.today()
+    result = Validated(display_name=display_name)
+    try:
+        raw_book = read_workbook(source, display_name, limits=limits or ReadLimits())
+    except WorkbookRejected as rejected:
+        result.problems = list(rejected.problems)
+        return result
+    result.sha256, result.size = raw_book.sha256, raw_book.size
+    out = _Collector()
+    out.problems.extend(raw_book.problems)
+
+    typed: dict[str, pd.DataFrame] = {}
+    for spec in DATA_SHEETS:
+        raw = raw_book.sheets.get(spec.name)
+        if raw is None:
+            continue
+        typed[spec.name] = _parse_sheet(raw, out)
+        _check_periods(raw, typed[spec.name], today, out)
+
+    ids = _known_ids(typed, known or {})
+    for spec in DATA_SHEETS:
+        raw = raw_book.sheets.get(spec.name)
+        if raw is None:
+            continue
+        frame = typed[spec.name]
+        if spec is INDICATORS:
+            ops = frame["target_operator"].where(
+                frame["target_operator"].notna(), frame["polarity"].map(_default_operator)
+            )
+            frame["target_operator"] = ops.where(frame["target_value"].notna(), None)
+            _schema_problems(raw, frame, out)
+            continue
+        _check_ids(raw, frame, ids, out)
+        if spec is ACTIONS:
+            _schema_problems(raw, frame, out)
+            continue
+        with_defs = _with_definitions(frame, ids)
+        if spec is ACTUALS:
+            blank = with_defs["value"].isna() & ~_rows_with_cell_problems(out, raw, "value")
+            result.not_supplied = [
+                (str(r.indicator_id), r.period, str(r.breakdown or DEFAULT_BREAKDOWN))
+                for r in with_defs[blank].itertuples()
+            ]
+            with_defs = with_defs[~blank]
+            typed[spec.name] = frame[~blank]
+        _schema_problems(raw, with_defs, out)
+
+    result.problems = sorted(out.problems, key=_problem_order)
+    if not result.problems:
+        result.frames = typed
+        if not any(len(frame) for frame in typed.values()):
+            message = "The workbook has no data to load: every sheet is empty"
+            if result.not_supplied:
+                message += f" and all {len(result.not_supplied):,} Actuals values are blank"
+            result.problems = [Problem(message=message, rule="file.no_data")]
+            result.frames = {}
+    return result
+
+
+def _default_operator(polarity: object) -> str | None:
+    from indicators.domain import Polarity
+
+    if polarity is None:
+        return None
+    return TargetOperator.default_for(Polarity(str(polarity))).value
+
+
+def _rows_with_cell_problems(out: _Collector, raw: RawSheet, column: str) -> pd.Series:
+    rows = {p.row for p in out.problems if p.sheet == raw.title and p.column == column}
+    return pd.Series(raw.frame.index.isin(list(rows)), index=raw.frame.index)
+
+
+_SHEET_ORDER = {spec.name.casefold(): i for i, spec in enumerate(DATA_SHEETS)}
+
+
+def _problem_order(problem: Problem) -> tuple[int, int, int, str]:
+    return (
+        0 if not problem.cell else 1,
+        _SHEET_ORDER.get(problem.sheet.casefold(), 99),
+        problem.row or 0,
+        problem.cell,
+    )

@@ -1,0 +1,48 @@
+"""Shared fixtures: a demo store built once per test session, settings pointing at temp stores."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indicators.settings import Settings, load_settings
+from indicators.store import close_connections
+
+
+def settings_for(tmp: Path, **overrides: object) -> Settings:
+    """Settings whose store, uploads and ops database all live under ``tmp``."""
+    return load_settings(
+        db=str(tmp / "mtm.duckdb"),
+        uploads_dir=str(tmp / "uploads"),
+        ops_db=str(tmp / "ops.sqlite"),
+        **overrides,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store, built once through the real loaders."""
+    from loaders.demo import build_demo_store
+
+    folder = tmp_path_factory.mktemp("demo")
+    build_demo_store(settings_for(folder))
+    close_connections()
+    return folder
+
+
+@pytest.fixture
+def demo_settings(demo_store_dir: Path, tmp_path: Path) -> Iterator[Settings]:
+    """A private copy of the demo store, so a test may load into it."""
+    target = tmp_path / "store"
+    shutil.copytree(demo_store_dir, target, symlinks=True)
+    yield settings_for(target)
+    close_connections()
+
+
+@pytest.fixture
+def empty_settings(tmp_path: Path) -> Iterator[Settings]:
+    yield settings_for(tmp_path)
+    close_connections()
