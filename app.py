@@ -52,7 +52,7 @@ def _ensure_store(settings: Settings) -> Settings:
 def _is_demo_store(settings: Settings) -> bool:
     from indicators.store import Store
 
-    snap = Store(settings.db_path).snapshot()
+    snap = Store.from_settings(settings).snapshot()
     users = snap.query("loads")["user_name"]
     return bool(len(users)) and bool((users == "demo-loader").all())
 

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from indicators.domain import SUPPRESSION_SYMBOLS
@@ -286,9 +287,9 @@ def parser_for(column: Column) -> Callable[[str], Parsed]:
 
 def trimmed(series: pd.Series) -> pd.Series:
     """Trim surrounding spaces; blank cells become None."""
-    values = series.astype(object).where(series.notna(), None)
-    stripped = values.map(lambda v: v.strip() if isinstance(v, str) else v, na_action="ignore")
-    return stripped.where(stripped.astype(bool) & stripped.notna(), None)
+    stripped = series.astype("string").str.strip()
+    stripped = stripped.mask(stripped == "")
+    return stripped.astype(object).where(stripped.notna(), None)
 
 
 def parse_column(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
@@ -303,10 +304,8 @@ def parse_column(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Serie
     if column.kind in (Kind.NUMBER, Kind.INTEGER):
         numbers = pd.to_numeric(series.where(present), errors="coerce")
         # Text forms that float() accepts but a data officer did not mean as a number.
-        suspicious = present & (
-            numbers.isna()
-            | ~numbers.map(math.isfinite, na_action="ignore").fillna(True).astype(bool)
-        )
+        finite = np.isfinite(numbers.to_numpy(dtype="float64", na_value=np.nan))
+        suspicious = present & ~pd.Series(finite, index=series.index)
         values = numbers.astype(object).where(numbers.notna(), None)
         if column.kind is Kind.INTEGER:
             suspicious |= present & numbers.notna() & (numbers != numbers.round())
@@ -318,9 +317,11 @@ def parse_column(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Serie
         return values, reasons
     parse = parser_for(column)
     distinct = pd.unique(series[present])
-    table = {text: parse(text) for text in distinct}
-    values = series.map(lambda t: table[t][0] if t is not None else None, na_action="ignore")
-    reasons = series.map(lambda t: table[t][1] if t is not None else None, na_action="ignore")
-    values = values.astype(object).where(present, None)
-    reasons = reasons.astype(object).where(present & reasons.notna(), None)
+    parsed = {text: parse(text) for text in distinct}
+    # One parse per distinct text, then a vectorised lookup: extracts repeat ids and months.
+    lookup = pd.Index(list(parsed)).get_indexer(series.where(present))
+    table_values = [v for v, _ in parsed.values()] + [None]
+    table_reasons = [r for _, r in parsed.values()] + [None]
+    values = pd.Series([table_values[i] for i in lookup], index=series.index, dtype=object)
+    reasons = pd.Series([table_reasons[i] for i in lookup], index=series.index, dtype=object)
     return values, reasons

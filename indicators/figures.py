@@ -260,18 +260,19 @@ def trend_figure(
                 "font": {"color": DARK_GREY, "size": font_size - 2},
             }
         )
+    last_date = max(dates) if dates else None
     for comp in comparator_points(row):
         colour, symbol = COMPARATOR_STYLE.get(comp["kind"], (BLACK, "x"))
+        # A published period ending after our latest month sits at the right edge rather than
+        # stretching the axis by years; its label carries its own period either way.
+        at = comp["date"] if last_date is None or comp["date"] <= last_date else last_date
         traces.append(
             {
                 "type": "scatter",
-                "mode": "markers+text",
+                "mode": "markers",
                 "name": comp["label"],
-                "x": [comp["date"]],
+                "x": [at],
                 "y": [comp["value"]],
-                "text": [comp["label"]],
-                "textposition": "middle left",
-                "textfont": {"size": font_size - 4, "color": colour},
                 "marker": {"size": 12, "color": colour, "symbol": symbol},
                 "hovertext": [comp["label"]],
                 "hoverinfo": "text",
@@ -328,10 +329,9 @@ def alt_text(row: dict[str, Any]) -> str:
     """The chart's text alternative: latest value, target, SPC and comparators in words."""
     unit, decimals = row["unit"], row["decimals"]
     name = row["name"] + ("" if row.get("breakdown") in (None, "All") else f" ({row['breakdown']})")
-    spark = row.get("sparkline") or []
     parts = [f"Trend chart of {name}"]
-    if spark:
-        parts[0] += f", {_month(spark[0][0])} to {_month(spark[-1][0])}"
+    if row.get("first_period") and row.get("latest_period"):
+        parts[0] += f", {_month(row['first_period'])} to {_month(row['latest_period'])}"
     parts[0] += "."
     if row.get("latest_value") is not None:
         parts.append(

@@ -83,7 +83,7 @@ def _in_unit_range(values: pd.Series, units: pd.Series) -> pd.Series:
 
 def _unique(df: pd.DataFrame, key: list[str]) -> pd.Series:
     present = df[key].notna().all(axis=1)
-    return ~(df[key].astype(str).duplicated(keep="first") & present)
+    return ~(df.duplicated(subset=key, keep="first") & present)
 
 
 def expected_from_fraction(df: pd.DataFrame) -> pd.Series:

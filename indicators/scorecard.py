@@ -176,9 +176,18 @@ def _direction(
     return {"arrow": moved.arrow, "word": moved.word, "judgement": moved.judgement}
 
 
+@dataclass(frozen=True)
+class Series:
+    """One indicator and breakdown's actuals, in month order, as plain lists."""
+
+    periods: list[dt.date]
+    values: list[float]
+    statuses: list[str]
+
+
 def build_row(
     ind: pd.Series,
-    series: pd.DataFrame,
+    series: Series,
     breakdown: str,
     inputs: Inputs,
     *,
@@ -191,9 +200,7 @@ def build_row(
     polarity = str(ind["polarity"])
     unit = str(ind["unit"])
     decimals = int(ind["decimals"])
-    series = series.sort_values("period")
-    periods = [_month(p) for p in series["period"]]
-    values = [float(v) for v in series["value"]]
+    periods, values = series.periods, series.values
     latest_period = periods[-1] if periods else None
     latest_value = values[-1] if values else None
     previous_value = values[-2] if len(values) > 1 else None
@@ -264,9 +271,10 @@ def build_row(
         "benchmark_measure": _clean(ind["benchmark_measure"]),
         "baseline_value": baseline,
         "baseline_period": _clean(ind["baseline_period"]),
+        "first_period": _clean(periods[0]) if periods else None,
         "latest_period": _clean(latest_period),
         "latest_value": latest_value,
-        "latest_status": _clean(series["status"].iloc[-1]) if len(series) else None,
+        "latest_status": series.statuses[-1] if series.statuses else None,
         "previous_value": previous_value,
         "n_points": len(values),
         "target": target,
@@ -315,16 +323,26 @@ def build_scorecard(inputs: Inputs) -> list[dict[str, Any]]:
             metrics.prepare_benchmarks(inputs.benchmarks),
             metrics.prepare_geography(inputs.sn_groups, inputs.london_sub_regions),
         )
-    actuals = {key: group for key, group in inputs.actuals.groupby("indicator_id", sort=False)}
+    ordered = inputs.actuals.sort_values(["indicator_id", "breakdown", "period"], kind="stable")
+    all_periods = list(pd.to_datetime(ordered["period"]).dt.date)
+    all_values = ordered["value"].astype("float64").tolist()
+    all_statuses = ordered["status"].astype(str).tolist()
+    series_of: dict[str, dict[str, Series]] = {}
+    groups = ordered.reset_index(drop=True).groupby(["indicator_id", "breakdown"], sort=False)
+    for key, rows_at in groups.indices.items():
+        ident, breakdown = str(key[0]), str(key[1])  # type: ignore[index]
+        lo, hi = int(rows_at[0]), int(rows_at[-1]) + 1  # contiguous after the sort
+        series_of.setdefault(ident, {})[breakdown] = Series(
+            all_periods[lo:hi], all_values[lo:hi], all_statuses[lo:hi]
+        )
     targets = {key: group for key, group in inputs.targets.groupby("indicator_id", sort=False)}
     comparators = {k: g for k, g in inputs.comparators.groupby("indicator_id", sort=False)}
     notes = {k: g for k, g in inputs.commentary.groupby("indicator_id", sort=False)}
-    empty_actuals = inputs.actuals.iloc[0:0]
     empty_notes = inputs.commentary.iloc[0:0]
     rows: list[dict[str, Any]] = []
     for _, ind in inputs.indicators.iterrows():
         ident = ind["indicator_id"]
-        mine = actuals.get(ident, empty_actuals)
+        mine = series_of.get(ident, {})
         trajectory = (
             [
                 (_month(p), _clean(v))
@@ -337,12 +355,12 @@ def build_scorecard(inputs: Inputs) -> list[dict[str, Any]]:
         )
         quoted = _comparators_quoted(comparators[ident]) if ident in comparators else []
         published = _published(inputs, _clean(ind["benchmark_measure"]), prepared)
-        breakdowns = sorted(mine["breakdown"].unique(), key=lambda b: (b != DEFAULT_BREAKDOWN, b))
+        breakdowns = sorted(mine, key=lambda b: (b != DEFAULT_BREAKDOWN, b))
         for breakdown in breakdowns or [DEFAULT_BREAKDOWN]:
             rows.append(
                 build_row(
                     ind,
-                    mine[mine["breakdown"] == breakdown],
+                    mine.get(breakdown, Series([], [], [])),
                     breakdown,
                     inputs,
                     trajectory=trajectory,

@@ -21,6 +21,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from indicators.settings import Settings
+
 SQL_DIR = Path(__file__).with_name("sql")
 
 
@@ -113,6 +115,15 @@ class Store:
     def __init__(self, pointer: Path, *, memory_limit: str = "512MB", threads: int = 2) -> None:
         self.pointer = pointer
         self._config = {"memory_limit": memory_limit, "threads": threads}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        """Every reader in a process must open a file with the same settings (DuckDB's rule)."""
+        return cls(
+            settings.db_path,
+            memory_limit=settings.duckdb_memory_limit,
+            threads=settings.duckdb_threads,
+        )
 
     def exists(self) -> bool:
         return self.pointer.exists()

@@ -175,7 +175,7 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
 
     settings = _settings(args)
     try:
-        snap = Store(settings.db_path).snapshot()
+        snap = Store.from_settings(settings).snapshot()
     except StoreUnavailable:
         out.write(f"No store at {settings.db_path} yet: run `mtm load FILE` or start the app.\n")
         return EXIT_OK
@@ -206,7 +206,7 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
     from indicators.store import Store, StoreUnavailable
 
     try:
-        snap = Store(_settings(args).db_path).snapshot()
+        snap = Store.from_settings(_settings(args)).snapshot()
     except StoreUnavailable:
         out.write("No loads yet.\n")
         return EXIT_OK

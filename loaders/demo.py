@@ -202,7 +202,8 @@ def demo_actions() -> list[list[object]]:
         rows.append(
             [
                 row["action_id"],
-                row["recommendation"],
+                # 87 rows name only their source ("Investigation report REC 1"), no text.
+                row["recommendation"] or f"{row['recommendation_source']} ({row['area']})",
                 row["outcome"] or None,
                 row["action"],
                 row["responsible_officers"] or "Not named in the plan",

@@ -99,7 +99,7 @@ def limits_from(settings: Settings) -> ReadLimits:
 
 def known_indicators(settings: Settings) -> dict[str, KnownIndicator]:
     try:
-        snap = Store(settings.db_path).snapshot()
+        snap = Store.from_settings(settings).snapshot()
     except StoreUnavailable:
         return {}
     if snap.version == 0:

@@ -43,7 +43,7 @@ def indicator_from_row(row: pd.Series) -> Indicator:
 
 def prefill_from_store(settings: Settings) -> tuple[list[Indicator], dict[str, list[str]]]:
     try:
-        snap = Store(settings.db_path).snapshot()
+        snap = Store.from_settings(settings).snapshot()
     except StoreUnavailable:
         return [], {}
     frame = snap.query("indicators")

@@ -117,29 +117,31 @@ def _check_periods(raw: RawSheet, typed: pd.DataFrame, today: dt.date, out: _Col
         if column.kind not in (Kind.MONTH, Kind.DATE) or column.name not in raw.frame.columns:
             continue
         values = typed[column.name]
-        for row in values.index[values.notna()]:
-            when = values[row]
+        if column.name == "period":
+            latest = this_month
+        elif column.name == "period_end":
+            latest = today
+        else:
+            latest = dt.date.max
+        # Extracts repeat a few dozen months thousands of times: judge each distinct one once.
+        verdicts = {}
+        for when in pd.unique(values.dropna()):
             if when < EARLIEST_PERIOD:
-                out.add(
-                    (raw, column.name, int(row)),
-                    raw.frame.at[row, column.name],
-                    f"{column.name} {when:%Y-%m} is before 2000",
-                    "cell.period_too_early",
-                )
-            elif column.kind is Kind.MONTH and when > this_month and column.name == "period":
-                out.add(
-                    (raw, column.name, int(row)),
-                    raw.frame.at[row, column.name],
-                    f"{column.name} {when:%Y-%m} is in the future",
-                    "cell.period_future",
-                )
-            elif column.name == "period_end" and when > today:
-                out.add(
-                    (raw, column.name, int(row)),
-                    raw.frame.at[row, column.name],
-                    f"{column.name} {when:%Y-%m-%d} is in the future",
-                    "cell.period_future",
-                )
+                verdicts[when] = ("before 2000", "cell.period_too_early")
+            elif when > latest:
+                verdicts[when] = ("in the future", "cell.period_future")
+        if not verdicts:
+            continue
+        shown = "%Y-%m" if column.kind is Kind.MONTH else "%Y-%m-%d"
+        for row in values.index[values.isin(list(verdicts))]:
+            when = values[row]
+            words, rule = verdicts[when]
+            out.add(
+                (raw, column.name, int(row)),
+                raw.frame.at[row, column.name],
+                f"{column.name} {when:{shown}} is {words}",
+                rule,
+            )
 
 
 def _known_ids(
@@ -189,8 +191,8 @@ def _check_ids(
 
 def _with_definitions(typed: pd.DataFrame, ids: dict[str, KnownIndicator]) -> pd.DataFrame:
     frame = typed.copy()
-    frame["unit"] = frame["indicator_id"].map(lambda i: ids[i].unit if i in ids else None)
-    frame["decimals"] = frame["indicator_id"].map(lambda i: ids[i].decimals if i in ids else None)
+    frame["unit"] = frame["indicator_id"].map({i: k.unit for i, k in ids.items()})
+    frame["decimals"] = frame["indicator_id"].map({i: k.decimals for i, k in ids.items()})
     return frame
 
 

@@ -75,8 +75,8 @@ def grid_record(row: dict[str, Any]) -> dict[str, Any]:
         "rag": f"{RAG_SYMBOL[row['rag']]} {row['rag_label']}",
         "rag_code": row["rag"],
         "direction": direction_text(row),
-        "variation": f"{row['variation_symbol']} {row['variation_label']}".strip(),
-        "assurance": f"{row['assurance_symbol']} {row['assurance_label']}".strip(),
+        "variation": spc_text(row, "variation"),
+        "assurance": spc_text(row, "assurance"),
         "sn": comps["statistical_neighbours"],
         "region": comps["region"],
         "england": comps["england"],
@@ -87,6 +87,12 @@ def grid_record(row: dict[str, Any]) -> dict[str, Any]:
         "exception_score": row["exception_score"],
         "status": row.get("latest_status") or "",
     }
+
+
+def spc_text(row: dict[str, Any], which: str) -> str:
+    """An SPC state as symbol and words, e.g. "▲ Special cause: concern (high)"."""
+    symbol = (row.get(f"{which}_symbol") or "").split(" ")[0]
+    return f"{symbol} {row[f'{which}_label']}".strip()
 
 
 def _md_escape(text: str) -> str:

@@ -20,9 +20,7 @@ _STATE: dict[str, Any] = {}
 
 def configure(settings: Settings) -> None:
     _STATE["settings"] = settings
-    _STATE["store"] = Store(
-        settings.db_path, memory_limit=settings.duckdb_memory_limit, threads=settings.duckdb_threads
-    )
+    _STATE["store"] = Store.from_settings(settings)
 
 
 def settings() -> Settings:

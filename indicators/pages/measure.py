@@ -251,7 +251,7 @@ def layout(
                     className="govuk-list mtm-inline-list",
                     children=[
                         html.Li(
-                            dcc.Link(
+                            html.A(
                                 b,
                                 href=f"/measure/{quoted(indicator_id or '')}?breakdown={quoted(b)}",
                                 className="govuk-link",
@@ -294,11 +294,11 @@ def layout(
                         children=[
                             html.H2("Is it changing?", className="govuk-heading-s"),
                             html.P(
-                                f"{row['variation_symbol']} {row['variation_label']}",
+                                ui.spc_text(row, "variation"),
                                 className="govuk-body",
                             ),
                             html.P(
-                                f"{row['assurance_symbol']} {row['assurance_label']}",
+                                ui.spc_text(row, "assurance"),
                                 className="govuk-body",
                             ),
                             html.P(

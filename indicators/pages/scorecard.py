@@ -111,6 +111,8 @@ def grid(records: list[dict[str, Any]], grid_id: str) -> dag.AgGrid:
         rowData=records,
         columnDefs=COLUMNS,
         defaultColDef={
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
             "sortable": True,
             "filter": True,
             "resizable": True,
@@ -184,7 +186,9 @@ def summary_grid(rows: list[dict[str, Any]], params: dict[str, str]) -> html.Tab
             label = f"{n} measures: {ui.changing_label(changing)}, {COMPARE_LABELS[compare]}"
             cells.append(
                 html.Td(
-                    dcc.Link(str(n), href=href, **{"aria-label": label}) if n else "0",
+                    html.A(str(n), href=href, className="govuk-link", **{"aria-label": label})
+                    if n
+                    else "0",
                     className="mtm-num",
                 )
             )

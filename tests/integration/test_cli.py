@@ -1,0 +1,116 @@
+"""The `mtm` command line: exit codes, reports, JSON, and no traceback without --debug."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from indicators.settings import Settings
+from indicators.store import Store
+from loaders.cli import main
+from tests.fixtures.workbooks import make_workbook
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def run(settings: Settings, *argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main([*argv[:1], "--db", str(settings.db_path), *argv[1:]], out=out)
+    return code, out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _uploads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MTM_UPLOADS_DIR", str(tmp_path / "uploads"))
+
+
+def good_book(path: Path) -> Path:
+    return make_workbook(path, {"Actuals": [["lac_rate_per_10k", dt.date(2021, 6, 1), 77.5]]})
+
+
+def test_validate_exit_codes(demo_settings: Settings, tmp_path: Path) -> None:
+    assert run(demo_settings, "validate", str(good_book(tmp_path / "g.xlsx")))[0] == 0
+    bad = make_workbook(tmp_path / "b.xlsx", {"Actuals": [["lac_rate_per_10k", "2021-06", "12%"]]})
+    code, text = run(demo_settings, "validate", str(bad))
+    assert code == 1
+    assert "Actuals!C2 [value] value '12%'" in text and "% sign" in text
+    code, text = run(demo_settings, "validate", str(bad), "--json")
+    problems = json.loads(text)
+    assert code == 1 and problems[0]["cell"] == "C2" and problems[0]["column"] == "value"
+
+
+def test_usage_errors_exit_2_without_traceback(
+    demo_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(demo_settings, "validate", str(tmp_path / "missing.xlsx"))[0] == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main([], out=io.StringIO()) == 2
+    assert main(["no-such-command"], out=io.StringIO()) == 2
+    assert run(demo_settings, "template", str(tmp_path / "t.csv"))[0] == 2
+
+
+def test_load_prints_what_changed_then_already_loaded(
+    demo_settings: Settings, tmp_path: Path
+) -> None:
+    book = good_book(tmp_path / "june.xlsx")
+    code, text = run(demo_settings, "load", str(book), "--user", "dana")
+    assert code == 0
+    assert "Loaded: 1 actuals for 2021-06 (load 3)" in text
+    code, text = run(demo_settings, "load", str(book))
+    assert code == 0 and "already loaded as load 3" in text
+    code, text = run(demo_settings, "history", "--json")
+    history = json.loads(text)
+    assert [h["load_id"] for h in history] == [3, 2, 1]
+    assert history[0]["user_name"] == "dana"
+    code, text = run(demo_settings, "status")
+    assert code == 0 and "Version: load 3" in text
+
+
+def test_prefilled_template_lists_every_indicator_and_loads_as_no_change(
+    demo_settings: Settings, tmp_path: Path
+) -> None:
+    out = tmp_path / "july.xlsx"
+    assert run(demo_settings, "template", str(out), "--month", "2021-07")[0] == 0
+    book = openpyxl.load_workbook(out)
+    snap = Store(demo_settings.db_path).snapshot()
+    n_indicators = len(snap.query("indicators"))
+    assert book["Indicators"].max_row - 1 == n_indicators
+    actual_rows = list(book["Actuals"].iter_rows(min_row=2, values_only=True))
+    assert len(actual_rows) >= n_indicators
+    assert all(row[2] is None for row in actual_rows)
+    code, text = run(demo_settings, "load", str(out))
+    assert code == 0, text
+    assert "no changes" in text and "values not supplied" in text
+
+
+def test_blank_template_round_trips_through_validation(
+    demo_settings: Settings, tmp_path: Path
+) -> None:
+    out = tmp_path / "blank.xlsx"
+    assert run(demo_settings, "template", str(out))[0] == 0
+    code, text = run(demo_settings, "validate", str(out))
+    assert code == 1 and "no data to load" in text
+
+
+def test_the_module_entry_point_and_debug_flag(demo_settings: Settings, tmp_path: Path) -> None:
+    env = {**os.environ, "MTM_DB": str(demo_settings.db_path)}
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 truncated")
+    proc = subprocess.run(
+        [sys.executable, "-m", "loaders", "validate", str(broken)],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode in (1, 2)
+    assert "Traceback" not in proc.stdout + proc.stderr

@@ -1,0 +1,197 @@
+"""Web layer: every page renders for every demo measure and area, through layouts and routes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from dash.development.base_component import Component
+
+from indicators.pages import _components as ui
+from indicators.pages import _context
+from indicators.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def app(demo_store_dir: Any) -> Iterator[Any]:
+    from app import create_app
+    from tests.conftest import settings_for
+
+    yield create_app(settings_for(demo_store_dir))
+
+
+def _walk(component: Any) -> Iterator[Any]:
+    yield component
+    children = getattr(component, "children", None)
+    if isinstance(children, list | tuple):
+        for child in children:
+            yield from _walk(child)
+    elif children is not None:
+        yield from _walk(children)
+
+
+def _text(component: Any) -> str:
+    return " ".join(c for c in _walk(component) if isinstance(c, str))
+
+
+def _ids(component: Any) -> list[str]:
+    return [c.id for c in _walk(component) if isinstance(c, Component) and getattr(c, "id", None)]
+
+
+def _rows(app: Any) -> list[dict[str, Any]]:
+    return _context.scorecard_rows(_context.snapshot())
+
+
+def test_scorecard_lists_every_demo_measure(app: Any) -> None:
+    from indicators.pages import scorecard
+
+    page = scorecard.layout()
+    grid = next(c for c in _walk(page) if getattr(c, "id", None) == "scorecard-grid")
+    assert len(grid.rowData) == 47
+    assert "Scorecard" in _text(page)
+    assert len(_ids(page)) == len(set(_ids(page)))
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"rag": "red"}, lambda r: r["rag"] == "red"),
+        ({"area": "early-help"}, lambda r: r["service_area"] == "Early Help"),
+        ({"q": "agency"}, lambda r: "agency" in r["name"].lower()),
+        ({"changing": "concern"}, lambda r: r["changing"] == "concern"),
+        ({"compare": "local"}, lambda r: r["compare_group"] == "local"),
+    ],
+)
+def test_scorecard_filters_come_from_the_url(
+    app: Any, params: dict[str, str], expected: Any
+) -> None:
+    from indicators.pages import scorecard
+
+    rows = _rows(app)
+    chosen = scorecard.filter_rows(rows, **params)
+    assert chosen == [r for r in rows if expected(r)]
+    page = scorecard.layout(**params)
+    grid = next(c for c in _walk(page) if getattr(c, "id", None) == "scorecard-grid")
+    assert len(grid.rowData) == len(chosen)
+
+
+def test_exceptions_first_orders_by_exception_score(app: Any) -> None:
+    from indicators.pages import scorecard
+
+    chosen = scorecard.filter_rows(_rows(app), exceptions=True)
+    scores = [r["exception_score"] for r in chosen]
+    assert scores == sorted(scores, reverse=True)
+    assert chosen[0]["rag"] == "red"
+
+
+def test_summary_grid_counts_add_up_to_every_measure(app: Any) -> None:
+    from indicators.pages import scorecard
+
+    rows = _rows(app)
+    table = scorecard.summary_grid(rows, {})
+    links = [
+        c
+        for c in _walk(table)
+        if getattr(c, "href", None) and "changing=" in c.href and "compare=" in c.href
+    ]
+    assert sum(int(link.children) for link in links) == len(rows)
+
+
+def test_every_measure_page_renders_with_chart_alt_text_and_table(app: Any) -> None:
+    from indicators.pages import measure
+
+    for row in _rows(app):
+        page = measure.layout(indicator_id=row["indicator_id"], breakdown=row["breakdown"])
+        text = _text(page)
+        assert row["name"] in text
+        assert "Trend chart of" in text, row["indicator_id"]
+        graph = next(c for c in _walk(page) if getattr(c, "id", None) == "measure-chart")
+        assert graph.figure["data"][0]["name"] == "Actual"
+        assert len(_ids(page)) == len(set(_ids(page)))
+
+
+def test_measure_page_labels_comparators_with_their_period(app: Any) -> None:
+    from indicators.pages import measure
+
+    page = measure.layout(indicator_id="lac_rate_per_10k")
+    text = _text(page)
+    assert "SN mean" in text and "of 10)" in text
+    assert "England" in text
+
+
+def test_unknown_measure_says_so(app: Any) -> None:
+    from indicators.pages import measure
+
+    assert "Measure not found" in _text(measure.layout(indicator_id="no_such_measure"))
+
+
+def test_every_area_page_renders(app: Any) -> None:
+    from indicators.pages import area
+
+    for name in sorted({r["service_area"] for r in _rows(app)}):
+        page = area.layout(area=ui.slug(name))
+        assert name in _text(page)
+        assert len(_ids(page)) == len(set(_ids(page)))
+
+
+def test_as_of_an_unknown_version_is_a_message_not_an_error(app: Any) -> None:
+    from indicators.pages import scorecard
+
+    assert "There is no such version" in _text(scorecard.layout(as_of="load:999"))
+    assert "There is no such version" in _text(scorecard.layout(as_of="not-a-date"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/area/early-help",
+        "/measure/lac_rate_per_10k",
+        "/accessibility",
+        "/_dash-layout",
+        "/_dash-dependencies",
+    ],
+)
+def test_routes_answer_with_html_lang_and_headers(app: Any, path: str) -> None:
+    client = app.server.test_client()
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    if not path.startswith("/_dash"):
+        assert b'<html lang="en-GB">' in response.data
+
+
+def test_page_callback_reports_its_data_version(app: Any) -> None:
+    client = app.server.test_client()
+    deps = json.loads(client.get("/_dash-dependencies").data)
+    page_cb = next(d for d in deps if "_pages_content" in d["output"])
+    body = {
+        "output": page_cb["output"],
+        "outputs": [
+            {"id": o.split(".")[0], "property": o.split(".")[1]}
+            for o in page_cb["output"].strip(".").split("...")
+        ]
+        if page_cb["output"].startswith("..")
+        else {"id": page_cb["output"].split(".")[0], "property": page_cb["output"].split(".")[1]},
+        "inputs": [
+            {
+                "id": i["id"],
+                "property": i["property"],
+                "value": "/" if i["property"] == "pathname" else "",
+            }
+            for i in page_cb["inputs"]
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+        "state": [
+            {"id": s["id"], "property": s["property"], "value": None} for s in page_cb["state"]
+        ],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:500]
+    assert response.headers["X-MTM-Data-Version"] == "2"
+
+
+def test_settings_is_a_frozen_declared_object(app: Any) -> None:
+    assert isinstance(_context.settings(), Settings)
