@@ -28,11 +28,9 @@ INDEX_TEMPLATE = """<!DOCTYPE html>
 </head>
 <body>
 {%app_entry%}
-<footer>
 {%config%}
 {%scripts%}
 {%renderer%}
-</footer>
 </body>
 </html>"""
 
@@ -61,8 +59,9 @@ def shell(settings: Settings, demo: bool) -> html.Div:
     banner = []
     if demo:
         banner = [
-            html.Div(
+            html.Section(
                 className="mtm-demo-banner",
+                **{"aria-label": "Demo data"},
                 children=[
                     html.Strong("Demo data. "),
                     "Measures, baselines, targets, quoted comparators and the July 2020 figures "

@@ -262,6 +262,8 @@ def trend_figure(
         )
     last_date = max(dates) if dates else None
     for comp in comparator_points(row):
+        if unit == "count" and comp["kind"] != "statistical_neighbours":
+            continue  # region and England counts are totals: off any council's scale
         colour, symbol = COMPARATOR_STYLE.get(comp["kind"], (BLACK, "x"))
         # A published period ending after our latest month sits at the right edge rather than
         # stretching the axis by years; its label carries its own period either way.

@@ -60,6 +60,8 @@ class Inputs:
     tolerance_percentage_points: float = 5.0
     tolerance_fraction: float = 0.10
     forecast_window: int = 12
+    #: Every indicator's breakdowns, when ``actuals`` holds only some of them (the headlines).
+    breakdowns_of: dict[str, list[str]] | None = None
 
 
 def _clean(value: Any) -> Any:
@@ -174,6 +176,13 @@ def _direction(
     if moved is None:
         return None
     return {"arrow": moved.arrow, "word": moved.word, "judgement": moved.judgement}
+
+
+def _without_target(ind: pd.Series) -> pd.Series:
+    copy = ind.copy()
+    copy["target_value"] = None
+    copy["target_operator"] = None
+    return copy
 
 
 @dataclass(frozen=True)
@@ -311,8 +320,21 @@ def build_row(
     }
 
 
-def build_scorecard(inputs: Inputs) -> list[dict[str, Any]]:
-    """Every indicator and breakdown, ordered by service area as the Indicators sheet lists them."""
+def headline_first(breakdowns: list[str]) -> list[str]:
+    """Breakdowns in display order: ``All`` first, then alphabetical."""
+    return sorted(breakdowns, key=lambda b: (b != DEFAULT_BREAKDOWN, b)) or [DEFAULT_BREAKDOWN]
+
+
+def build_scorecard(
+    inputs: Inputs, *, breakdown: str | None = None, published_for: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """One scorecard row per indicator, in the order the Indicators sheet lists them.
+
+    By default the headline row: the ``All`` breakdown, or the first breakdown when there is no
+    ``All``. That is what publishing precomputes. A named ``breakdown`` gives that breakdown's
+    row instead (computed on request for one measure), with ``published_for`` reusing the
+    headline's published comparators rather than preparing the benchmarks again.
+    """
     prepared = None
     if (
         inputs.benchmarks is not None
@@ -330,9 +352,9 @@ def build_scorecard(inputs: Inputs) -> list[dict[str, Any]]:
     series_of: dict[str, dict[str, Series]] = {}
     groups = ordered.reset_index(drop=True).groupby(["indicator_id", "breakdown"], sort=False)
     for key, rows_at in groups.indices.items():
-        ident, breakdown = str(key[0]), str(key[1])  # type: ignore[index]
+        series_id, series_breakdown = str(key[0]), str(key[1])  # type: ignore[index]
         lo, hi = int(rows_at[0]), int(rows_at[-1]) + 1  # contiguous after the sort
-        series_of.setdefault(ident, {})[breakdown] = Series(
+        series_of.setdefault(series_id, {})[series_breakdown] = Series(
             all_periods[lo:hi], all_values[lo:hi], all_statuses[lo:hi]
         )
     targets = {key: group for key, group in inputs.targets.groupby("indicator_id", sort=False)}
@@ -354,19 +376,28 @@ def build_scorecard(inputs: Inputs) -> list[dict[str, Any]]:
             else []
         )
         quoted = _comparators_quoted(comparators[ident]) if ident in comparators else []
-        published = _published(inputs, _clean(ind["benchmark_measure"]), prepared)
-        breakdowns = sorted(mine, key=lambda b: (b != DEFAULT_BREAKDOWN, b))
-        for breakdown in breakdowns or [DEFAULT_BREAKDOWN]:
-            rows.append(
-                build_row(
-                    ind,
-                    mine.get(breakdown, Series([], [], [])),
-                    breakdown,
-                    inputs,
-                    trajectory=trajectory,
-                    quoted=quoted,
-                    published=published,
-                    commentary=notes.get(ident, empty_notes),
-                )
+        if published_for is not None:
+            published = published_for.get(ident)
+        else:
+            published = _published(inputs, _clean(ind["benchmark_measure"]), prepared)
+        known = inputs.breakdowns_of.get(ident) if inputs.breakdowns_of else None
+        breakdowns = headline_first(list(known) if known is not None else list(mine))
+        chosen = breakdown if breakdown is not None else breakdowns[0]
+        if chosen in breakdowns:
+            whole = chosen == breakdowns[0]
+            # Comparators describe the whole council, and a count's target is for the total:
+            # neither is shown against a part such as one team or age band.
+            part_of_count = not whole and ind["unit"] == "count"
+            row = build_row(
+                _without_target(ind) if part_of_count else ind,
+                mine.get(chosen, Series([], [], [])),
+                chosen,
+                inputs,
+                trajectory=trajectory if not part_of_count else [],
+                quoted=quoted if whole else [],
+                published=published if whole else None,
+                commentary=notes.get(ident, empty_notes),
             )
+            row["breakdowns"] = breakdowns
+            rows.append(row)
     return rows

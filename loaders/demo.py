@@ -64,6 +64,19 @@ BENCHMARK_FOR = {
 #: The custody rate is per 1,000 young people (the source's unit list had no such option).
 UNIT_OVERRIDES = {"yj_custodial_sentence_rate": Unit.RATE_PER_1000}
 
+#: Simulated breakdowns of two counts, so the demo shows the breakdown views (shares of the total,
+#: each month rounded; they are illustrative, not Southampton's figures).
+BREAKDOWNS_FOR = {
+    "lac_number": {"Under 5": 0.2, "5 to 9": 0.2, "10 to 15": 0.38, "16 and over": 0.22},
+    "pc_cp_plans_number": {
+        "Neglect": 0.48,
+        "Emotional abuse": 0.32,
+        "Physical abuse": 0.09,
+        "Sexual abuse": 0.04,
+        "Multiple": 0.07,
+    },
+}
+
 #: Trajectories drawn for a few measures to show the feature; illustrative, not from the plan.
 TRAJECTORY_FOR = (
     "lac_rate_per_10k",
@@ -269,9 +282,14 @@ def demo_sheets() -> dict[str, list[list[object]]]:
             ]
         )
         series = simulate(ind, julys[ind.indicator_id])
+        shares = BREAKDOWNS_FOR.get(ind.indicator_id, {})
+        rng = np.random.default_rng(_seed(ind.indicator_id + "/breakdowns"))
         for month, value in series:
             status = "validated" if month < dt.date(2021, 4, 1) else "provisional"
             sheets["Actuals"].append([ind.indicator_id, month, value, None, None, "All", status])
+            for name, share in shares.items():
+                part = max(0.0, round(value * share * rng.normal(1.0, 0.06)))
+                sheets["Actuals"].append([ind.indicator_id, month, part, None, None, name, status])
         if ind.indicator_id in TRAJECTORY_FOR and ind.target_value is not None and series:
             start = julys[ind.indicator_id] or series[0][1]
             steps = _months(dt.date(2020, 8, 1), PLAN_END)

@@ -24,7 +24,7 @@ def _query(con: duckdb.DuckDBPyConnection, name: str, version: int) -> pd.DataFr
 def precompute_scorecard(con: duckdb.DuckDBPyConnection, load_id: int, settings: Settings) -> int:
     inputs = Inputs(
         indicators=_query(con, "indicators", load_id),
-        actuals=_query(con, "actuals", load_id),
+        actuals=_query(con, "actuals_headline", load_id),
         targets=_query(con, "targets", load_id),
         comparators=_query(con, "comparators", load_id),
         commentary=_query(con, "commentary", load_id),
@@ -36,6 +36,10 @@ def precompute_scorecard(con: duckdb.DuckDBPyConnection, load_id: int, settings:
         tolerance_percentage_points=settings.tolerance_percentage_points,
         tolerance_fraction=settings.tolerance_fraction,
         forecast_window=settings.forecast_window_months,
+        breakdowns_of={
+            str(ident): list(names)
+            for ident, names in _query(con, "breakdowns", load_id).itertuples(index=False)
+        },
     )
     rows = build_scorecard(inputs)
     if not rows:

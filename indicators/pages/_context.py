@@ -57,3 +57,42 @@ def snapshot(as_of: str | None = None) -> Snapshot:
 def scorecard_rows(snap: Snapshot) -> list[dict[str, Any]]:
     frame = snap.query("scorecard")
     return [json.loads(p) for p in frame["payload"]]
+
+
+def measure_row(
+    snap: Snapshot, indicator_id: str, breakdown: str | None = None
+) -> dict[str, Any] | None:
+    """One measure's scorecard row for a breakdown. The headline is precomputed at publish; any
+    other breakdown is computed now from this version's rows (one series: milliseconds)."""
+    from indicators.scorecard import Inputs, build_scorecard
+
+    frame = snap.query("scorecard_row", indicator_id=indicator_id)
+    if frame.empty:
+        return None
+    headline: dict[str, Any] = json.loads(frame["payload"].iloc[0])
+    if breakdown is None or breakdown == headline["breakdown"]:
+        return headline
+    if breakdown not in (headline.get("breakdowns") or []):
+        return None
+
+    def mine(name: str) -> Any:
+        data = snap.query(name)
+        return data[data["indicator_id"] == indicator_id]
+
+    inputs = Inputs(
+        indicators=mine("indicators"),
+        actuals=snap.query("actuals_for_breakdown", indicator_id=indicator_id, breakdown=breakdown),
+        targets=mine("targets"),
+        comparators=mine("comparators"),
+        commentary=mine("commentary"),
+        la_code=settings().council_la_code,
+        sn_statistic=settings().sn_statistic,
+        tolerance_percentage_points=settings().tolerance_percentage_points,
+        tolerance_fraction=settings().tolerance_fraction,
+        forecast_window=settings().forecast_window_months,
+        breakdowns_of={indicator_id: headline["breakdowns"]},
+    )
+    rows = build_scorecard(
+        inputs, breakdown=breakdown, published_for={indicator_id: headline.get("published")}
+    )
+    return rows[0] if rows else None

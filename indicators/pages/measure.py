@@ -8,7 +8,6 @@ State in the URL: ``?breakdown=&as_of=``.
 
 from __future__ import annotations
 
-import json
 import math
 import urllib.parse
 from typing import Any
@@ -193,6 +192,68 @@ def _commentary(notes: pd.DataFrame) -> html.Div:
     )
 
 
+MAX_BREAKDOWN_LINKS = 10
+
+
+def _breakdown_selector(
+    ident: str, breakdowns: list[str], chosen: str, as_of: str | None
+) -> list[Any]:
+    """Links to each breakdown, or a drop-down form when there are many (e.g. every council)."""
+    if len(breakdowns) <= 1:
+        return []
+    quoted = urllib.parse.quote
+    keep = f"&as_of={quoted(as_of)}" if as_of else ""
+    if len(breakdowns) <= MAX_BREAKDOWN_LINKS:
+        return [
+            html.Nav(
+                **{"aria-label": "Breakdowns"},
+                children=html.Ul(
+                    className="govuk-list mtm-inline-list",
+                    children=[
+                        html.Li(
+                            html.A(
+                                b,
+                                href=f"/measure/{quoted(ident)}?breakdown={quoted(b)}{keep}",
+                                className="govuk-link",
+                                **({"aria-current": "page"} if b == chosen else {}),
+                            )
+                        )
+                        for b in breakdowns
+                    ],
+                ),
+            )
+        ]
+    return [
+        html.Form(
+            method="GET",
+            action=f"/measure/{quoted(ident)}",
+            className="mtm-filters",
+            children=[
+                html.Div(
+                    className="govuk-form-group",
+                    children=[
+                        html.Label("Breakdown", htmlFor="breakdown", className="govuk-label"),
+                        html.Select(
+                            id="breakdown",
+                            name="breakdown",
+                            className="govuk-select",
+                            children=[
+                                html.Option(b, value=b, selected=b == chosen) for b in breakdowns
+                            ],
+                        ),
+                    ],
+                ),
+                *(
+                    [dcc.Input(type="hidden", name="as_of", value=as_of, id="keep-as-of")]
+                    if as_of
+                    else []
+                ),
+                html.Button("Show", type="submit", className="govuk-button"),
+            ],
+        )
+    ]
+
+
 def layout(
     *,
     indicator_id: str | None = None,
@@ -204,8 +265,9 @@ def layout(
         snap = _context.snapshot(as_of)
     except _context.AsOfError as exc:
         return ui.error_panel("There is no such version", str(exc))
-    rows = snap.query("scorecard_row", indicator_id=indicator_id or "")
-    if rows.empty:
+    ident = indicator_id or ""
+    row = _context.measure_row(snap, ident, breakdown) or _context.measure_row(snap, ident)
+    if row is None:
         return html.Div(
             [
                 html.H1("Measure not found", className="govuk-heading-xl"),
@@ -216,24 +278,22 @@ def layout(
                 dcc.Link("Back to the scorecard", href="/", className="govuk-link"),
             ]
         )
-    payloads = {b: json.loads(p) for b, p in zip(rows["breakdown"], rows["payload"], strict=True)}
-    chosen = breakdown if breakdown in payloads else next(iter(payloads))
-    row = payloads[chosen]
-    actuals = snap.query("actuals_for_indicator", indicator_id=indicator_id)
-    actuals = actuals[actuals["breakdown"] == chosen]
+    chosen = row["breakdown"]
+    actuals = snap.query("actuals_for_breakdown", indicator_id=ident, breakdown=chosen)
     indicators = snap.query("indicators")
-    ind = indicators[indicators["indicator_id"] == indicator_id].iloc[0]
+    ind = indicators[indicators["indicator_id"] == ident].iloc[0]
     targets = snap.query("targets")
-    trajectory = [
-        (pd.Timestamp(p).date().isoformat(), float(v))
-        for p, v in zip(
-            targets.loc[targets["indicator_id"] == indicator_id, "period"],
-            targets.loc[targets["indicator_id"] == indicator_id, "target_value"],
-            strict=True,
-        )
-    ]
+    mine = targets[targets["indicator_id"] == ident]
+    trajectory = (
+        [
+            (pd.Timestamp(p).date().isoformat(), float(v))
+            for p, v in zip(mine["period"], mine["target_value"], strict=True)
+        ]
+        if row.get("final_target") is not None
+        else []
+    )
     notes = snap.query("commentary")
-    notes = notes[notes["indicator_id"] == indicator_id]
+    notes = notes[notes["indicator_id"] == ident]
     points = _clean_points(spc_points(actuals, row))
     note_marks = [
         {"period": pd.Timestamp(n.period).date().isoformat(), "text": n.commentary}
@@ -241,28 +301,7 @@ def layout(
     ]
     fig = figures.trend_figure(row, points, trajectory, note_marks)
     alt = figures.alt_text(row)
-    quoted = urllib.parse.quote
-    selector = []
-    if len(payloads) > 1:
-        selector = [
-            html.Nav(
-                **{"aria-label": "Breakdowns"},
-                children=html.Ul(
-                    className="govuk-list mtm-inline-list",
-                    children=[
-                        html.Li(
-                            html.A(
-                                b,
-                                href=f"/measure/{quoted(indicator_id or '')}?breakdown={quoted(b)}",
-                                className="govuk-link",
-                                **({"aria-current": "page"} if b == chosen else {}),
-                            )
-                        )
-                        for b in payloads
-                    ],
-                ),
-            )
-        ]
+    selector = _breakdown_selector(ident, row.get("breakdowns") or [], chosen, as_of)
     return html.Div(
         [
             dcc.Link("← Scorecard", href="/", className="govuk-back-link"),

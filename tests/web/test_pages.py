@@ -195,3 +195,17 @@ def test_page_callback_reports_its_data_version(app: Any) -> None:
 
 def test_settings_is_a_frozen_declared_object(app: Any) -> None:
     assert isinstance(_context.settings(), Settings)
+
+
+def test_breakdowns_are_computed_on_request_without_whole_council_comparators(app: Any) -> None:
+    from indicators.pages import measure
+
+    page = measure.layout(indicator_id="lac_number", breakdown="10 to 15")
+    text = _text(page)
+    assert "Total number of LAC at period end (10 to 15)" in text
+    assert "No target" in text  # a count's target is for the total
+    assert "SN mean" not in text
+    links = [c for c in _walk(page) if getattr(c, "href", None) and "breakdown=" in c.href]
+    assert len(links) == 5  # All and four age bands
+    whole = _text(measure.layout(indicator_id="lac_number"))
+    assert "SN mean" in whole

@@ -1,0 +1,193 @@
+"""Browser layer: the served app in headless Chromium.
+
+Every page loads with no console or page errors and shows its heading; the measure chart renders
+with its text alternative; a keyboard-only user can reach a measure from the scorecard; axe-core
+finds nothing serious or critical. Fixtures are in this folder's conftest.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import ConsoleMessage, Error, Page, expect
+
+from tests.browser.conftest import CHROMIUM
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
+    ),
+]
+
+AREAS = ("early-help", "looked-after-children", "youth-justice")
+MEASURES = (
+    "lac_rate_per_10k",
+    "adoption_number_per_month",
+    "eh_assessments_rate_per_10k",
+    "mash_referrals_within_1wd_pct",
+    "ls_caseload_overall",
+)
+PAGES = (
+    "/",
+    *(f"/area/{a}" for a in AREAS),
+    *(f"/measure/{m}" for m in MEASURES),
+    "/accessibility",
+)
+AXE_PAGES = ("/", "/measure/lac_rate_per_10k")
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+#: Upper bound on key presses while hunting for a link, so a broken tab order fails, not hangs.
+MAX_KEY_PRESSES = 40
+
+
+def watch_errors(page: Page) -> list[str]:
+    """Collect the page's console errors and uncaught exceptions as they happen."""
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            where = message.location
+            errors.append(
+                f"console.error: {message.text} ({where.get('url')}:{where.get('lineNumber')})"
+            )
+
+    def on_page_error(error: Error) -> None:
+        errors.append(f"pageerror: {error.name}: {error.message}")
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+    return errors
+
+
+def focused(page: Page) -> dict[str, Any]:
+    """What has keyboard focus: tag, id, href attribute and text."""
+    return dict(
+        page.evaluate(
+            """() => {
+                const e = document.activeElement;
+                return {
+                    tag: e ? e.tagName : null,
+                    id: e ? e.id : null,
+                    href: e ? e.getAttribute("href") : null,
+                    text: e ? (e.textContent || "").trim() : "",
+                };
+            }"""
+        )
+    )
+
+
+def press_until(page: Page, key: str, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """Press ``key`` until the focused element satisfies ``wanted``; fail after a bounded number."""
+    seen = []
+    for _ in range(MAX_KEY_PRESSES):
+        page.keyboard.press(key)
+        now = focused(page)
+        if wanted(now):
+            return now
+        seen.append(f"{now['tag']} {now['href'] or now['id'] or ''} {now['text'][:40]!r}")
+    pytest.fail(
+        f"{MAX_KEY_PRESSES} presses of {key} never reached the link; focus went:\n"
+        + "\n".join(seen)
+    )
+
+
+def href_starts(prefix: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda el: el["tag"] == "A" and (el["href"] or "").startswith(prefix)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_without_browser_errors(page: Page, path: str) -> None:
+    errors = watch_errors(page)
+    page.goto(path, wait_until="networkidle")
+    heading = page.locator("main h1")
+    expect(heading).to_have_count(1)
+    expect(heading).to_be_visible()
+    expect(heading).not_to_have_text(re.compile("not found", re.IGNORECASE))
+    if path == "/":
+        expect(page.locator("#scorecard-grid .ag-row").first).to_be_visible()
+        expect(page.locator(".mtm-area-list a")).not_to_have_count(0)
+    if path.startswith("/measure/"):
+        figure = page.locator("figure", has=page.locator("#measure-chart"))
+        expect(figure.locator("figcaption")).to_contain_text("Trend chart of")
+        expect(page.locator("#measure-chart svg.main-svg").first).to_be_visible()
+        expect(page.locator("#measure-chart .scatterlayer .trace").first).to_be_attached()
+    if path.startswith("/area/"):
+        expect(page.locator(".mtm-multiple svg.main-svg").first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert errors == [], f"{path}: browser errors:\n" + "\n".join(errors)
+
+
+def test_skip_link_is_first_tab_stop_and_moves_focus_to_main(page: Page) -> None:
+    page.goto("/", wait_until="networkidle")
+    expect(page.locator("main h1")).to_be_visible()
+    page.keyboard.press("Tab")
+    first = focused(page)
+    assert (first["tag"], first["href"], first["text"]) == (
+        "A",
+        "#main-content",
+        "Skip to main content",
+    ), f"first Tab stop is {first}"
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_visible()
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "main-content"
+
+
+def test_keyboard_only_journey_from_scorecard_to_a_measure(page: Page) -> None:
+    """Scorecard -> service area -> measure with Shift+Tab and Enter only: no mouse."""
+    errors = watch_errors(page)
+    page.goto("/", wait_until="networkidle")
+    expect(page.locator(".mtm-area-list a").first).to_be_visible()
+
+    area = press_until(page, "Shift+Tab", href_starts("/area/"))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(area["href"]) + "$"))
+    expect(page.locator("main h1")).to_have_text(area["text"])
+    expect(page.locator(".mtm-multiple h3 a").first).to_be_visible()
+
+    measure = press_until(page, "Shift+Tab", href_starts("/measure/"))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/measure/[^/]+$"))
+    expect(page).to_have_url(re.compile(re.escape(measure["href"]) + "$"))
+    expect(page.locator("main h1")).to_have_text(measure["text"])
+    expect(page.locator("#measure-chart svg.main-svg").first).to_be_visible()
+    assert errors == [], "browser errors:\n" + "\n".join(errors)
+
+
+def test_enter_on_a_grid_measure_cell_opens_the_measure(page: Page) -> None:
+    page.goto("/", wait_until="networkidle")
+    cell = page.locator("#scorecard-grid .ag-row[row-index='0'] .ag-cell[col-id='measure']")
+    expect(cell).to_be_visible()
+    href = cell.locator("a").get_attribute("href")
+    assert href and href.startswith("/measure/")
+    text = cell.inner_text().strip()
+    press_until(page, "Tab", lambda el: el["tag"] == "DIV" and el["text"] == text)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(href) + "$"), timeout=2_000)
+
+
+def describe(violation: dict[str, Any]) -> str:
+    nodes = violation.get("nodes") or [{}]
+    target = nodes[0].get("target")
+    return (
+        f"{violation['id']} [{violation.get('impact')}] {violation.get('help')}; "
+        f"{len(nodes)} node(s), first {target}"
+    )
+
+
+@pytest.mark.parametrize("path", AXE_PAGES)
+def test_axe_finds_nothing_serious_or_critical(page: Page, path: str) -> None:
+    page.goto(path, wait_until="networkidle")
+    expect(page.locator("main h1")).to_be_visible()
+    if path.startswith("/measure/"):
+        expect(page.locator("#measure-chart svg.main-svg").first).to_be_visible()
+    violations = Axe().run(page).response["violations"]
+    blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
+    others = [describe(v) for v in violations if v not in blocking]
+    if others:
+        print(f"{path}: minor axe findings (not failing):\n" + "\n".join(others))
+    assert blocking == [], f"{path}: axe violations:\n" + "\n".join(describe(v) for v in blocking)
