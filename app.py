@@ -8,6 +8,8 @@ app on first access rather than at import).
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 from typing import Any
 
@@ -15,8 +17,10 @@ import dash
 import flask
 from dash import Dash, dcc, html
 
-from indicators.pages import _context
+from indicators.pages import _auth, _context
+from indicators.pages._admin_routes import register_admin_routes
 from indicators.settings import PROJECT_ROOT, Settings, load_settings
+from loaders.ops import OpsDB
 
 INDEX_TEMPLATE = """<!DOCTYPE html>
 <html lang="en-GB">
@@ -34,7 +38,18 @@ INDEX_TEMPLATE = """<!DOCTYPE html>
 </body>
 </html>"""
 
-NAV = (("Scorecard", "/"), ("Accessibility", "/accessibility"))
+#: Navigation: (label, path, roles that see it; empty = everyone signed in).
+NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Scorecard", "/", ()),
+    ("Administration", "/admin", ("admin",)),
+    ("Accessibility", "/accessibility", ()),
+)
+
+
+def nav_items() -> list[tuple[str, str]]:
+    account = _auth.current_account()
+    role = account.role if account else ""
+    return [(label, href) for label, href, roles in NAV if not roles or role in roles]
 
 
 def _ensure_store(settings: Settings) -> Settings:
@@ -53,6 +68,40 @@ def _is_demo_store(settings: Settings) -> bool:
     snap = Store.from_settings(settings).snapshot()
     users = snap.query("loads")["user_name"]
     return bool(len(users)) and bool((users == "demo-loader").all())
+
+
+class RefusedToStart(RuntimeError):
+    """The configuration is unsafe to serve (e.g. demo accounts against a real store)."""
+
+
+def _account_bar() -> list[Any]:
+    account = _auth.current_account()
+    if account is None:
+        return []
+    return [
+        html.Div(
+            className="mtm-account",
+            children=[
+                html.Span(
+                    [f"Signed in as {account.display_name} ", html.Span(f"({account.role_label})")]
+                ),
+                html.Form(
+                    method="POST",
+                    action="/logout",
+                    className="mtm-inline-form",
+                    children=[
+                        dcc.Input(
+                            type="hidden",
+                            name="csrf_token",
+                            value=_auth.csrf_token(),
+                            id="logout-csrf",
+                        ),
+                        html.Button("Sign out", type="submit", className="mtm-link-button"),
+                    ],
+                ),
+            ],
+        )
+    ]
 
 
 def shell(settings: Settings, demo: bool) -> html.Div:
@@ -85,6 +134,7 @@ def shell(settings: Settings, demo: bool) -> html.Div:
                                 settings.council_name, href="/", className="mtm-header__council"
                             ),
                             html.Span(settings.plan_name, className="mtm-header__plan"),
+                            *_account_bar(),
                         ],
                     ),
                 ],
@@ -96,7 +146,7 @@ def shell(settings: Settings, demo: bool) -> html.Div:
                     className="mtm-width mtm-nav__list",
                     children=[
                         html.Li(dcc.Link(label, href=href, className="mtm-nav__link"))
-                        for label, href in NAV
+                        for label, href in nav_items()
                     ],
                 ),
             ),
@@ -129,7 +179,16 @@ def shell(settings: Settings, demo: bool) -> html.Div:
 
 def create_app(settings: Settings | None = None) -> Dash:
     settings = _ensure_store(settings or load_settings())
-    demo = settings.demo or _is_demo_store(settings)
+    demo = _is_demo_store(settings)
+    ops_db = OpsDB(settings.path("ops_db"))
+    if demo:
+        _auth.ensure_demo_accounts(ops_db)
+    elif ops_db.has_demo_accounts():
+        raise RefusedToStart(
+            f"refusing to start: {settings.path('ops_db')} has demo accounts but "
+            f"{settings.db_path} is not the demo store; remove the demo accounts "
+            "(mtm user disable demo-...) or use a new ops database"
+        )
     _context.configure(settings)
     app = Dash(
         __name__,
@@ -142,18 +201,17 @@ def create_app(settings: Settings | None = None) -> Dash:
         update_title=None,
     )
     app.index_string = INDEX_TEMPLATE
-    app.layout = shell(settings, demo)
+    app.layout = functools.partial(shell, settings, demo)  # per request: who is signed in
     server: flask.Flask = app.server
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
+    _auth.init_auth(app, settings, ops_db, demo=demo)
+    register_admin_routes(server)
 
     @server.after_request
     def stamp_version(response: flask.Response) -> flask.Response:
         version = flask.g.get("data_version")
         if version is not None:
             response.headers["X-MTM-Data-Version"] = str(version)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
     return app
@@ -178,4 +236,6 @@ def __getattr__(name: str) -> Any:
 
 if __name__ == "__main__":
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8050
-    create_app().run(host="127.0.0.1", port=port, debug=False)
+    # `python app.py` serves plain http on this machine only: development cookies, no debugger.
+    environment = os.environ.get("MTM_ENVIRONMENT", "development")
+    create_app(load_settings(environment=environment)).run(host="127.0.0.1", port=port, debug=False)

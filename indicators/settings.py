@@ -50,6 +50,16 @@ SETTINGS_DECLARED: tuple[Setting, ...] = (
     Setting("keep_versions", int, "How many published store versions to keep on disk."),
     Setting("lock_timeout_seconds", float, "How long a load waits for another to finish."),
     Setting("demo", bool, "Demo mode: the embedded demo store and demo accounts."),
+    Setting("environment", str, "production or development (development allows http cookies)."),
+    Setting("secret_key", str, "Session signing key; empty: one is made and kept in ops_db."),
+    Setting("session_idle_minutes", int, "Sign out after this long without a request."),
+    Setting("session_absolute_hours", int, "Sign out this long after signing in, whatever."),
+    Setting("oidc_issuer", str, "OpenID Connect issuer URL (e.g. Entra ID); empty: local only."),
+    Setting("oidc_client_id", str, "OpenID Connect client id."),
+    Setting("oidc_client_secret", str, "OpenID Connect client secret."),
+    Setting("oidc_role_claim", str, "The ID-token claim holding groups or roles."),
+    Setting("oidc_role_map", str, "claim value=role pairs, comma separated (first match wins)."),
+    Setting("oidc_area_claim", str, "Claim holding a service manager's areas (optional)."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS_DECLARED}
 
@@ -80,6 +90,16 @@ class Settings:
     keep_versions: int = 5
     lock_timeout_seconds: float = 2.0
     demo: bool = False
+    environment: str = "production"
+    secret_key: str = ""
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_role_claim: str = "groups"
+    oidc_role_map: str = ""
+    oidc_area_claim: str = ""
 
     def path(self, name: str) -> Path:
         """A path setting resolved against the project root when relative."""

@@ -15,11 +15,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from indicators.cells import escape
 from indicators.domain import Problem
 from indicators.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from loaders.ops import OpsDB
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -232,6 +235,76 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _ops(args: argparse.Namespace) -> OpsDB:
+    from loaders.ops import OpsDB
+
+    return OpsDB(_settings(args).path("ops_db"))
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    """From standard input when piped (scripts), else asked twice without echo."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("New password: ")
+    if first != getpass.getpass("Again: "):
+        raise UsageError("the two passwords differ")
+    return first
+
+
+def _areas(text: str | None) -> tuple[str, ...]:
+    return tuple(a.strip() for a in (text or "").split(";") if a.strip())
+
+
+def cmd_user(args: argparse.Namespace, out: TextIO) -> int:
+    from loaders.ops import AccountError
+
+    ops = _ops(args)
+    actor = _user(args)
+    try:
+        if args.action == "list":
+            out.write(f"{'username':20} {'role':16} {'state':9} {'source':7} areas\n")
+            for account in ops.list_users():
+                state = "disabled" if account.disabled else "active"
+                out.write(
+                    f"{escape(account.username, 20):20} {account.role:16} {state:9} "
+                    f"{account.auth_source:7} {'; '.join(account.areas)}\n"
+                )
+            return EXIT_OK
+        if not args.username:
+            raise UsageError(f"user {args.action} needs a USERNAME")
+        if args.action == "add":
+            if not args.role:
+                raise UsageError("user add needs --role")
+            account = ops.add_user(
+                args.username,
+                args.role,
+                password=_new_password(args),
+                display_name=args.name,
+                areas=_areas(args.areas),
+            )
+            message = f"Added {account.username} ({account.role_label})"
+        elif args.action == "disable":
+            account = ops.set_disabled(args.username, True)
+            message = f"Disabled {account.username}: signed out everywhere"
+        elif args.action == "enable":
+            account = ops.set_disabled(args.username, False)
+            message = f"Enabled {account.username}"
+        elif args.action == "role":
+            if not args.role:
+                raise UsageError("user role needs --role")
+            account = ops.set_role(args.username, args.role, _areas(args.areas))
+            message = f"{account.username} is now {account.role_label}; signed out everywhere"
+        else:  # reset-password
+            account = ops.set_password(args.username, _new_password(args))
+            message = f"Password reset for {account.username}; signed out everywhere"
+    except AccountError as exc:
+        ops.audit(actor, f"user_{args.action}", "failure", args.username or "", str(exc))
+        raise UsageError(str(exc)) from exc
+    ops.audit(actor, f"user_{args.action}", "success", args.username, "via mtm")
+    out.write(message + "\n")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     from loaders.demo import build_demo_store
 
@@ -249,6 +322,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "status": cmd_status,
     "history": cmd_history,
     "demo": cmd_demo,
+    "user": cmd_user,
 }
 
 
@@ -284,6 +358,18 @@ def build_parser() -> argparse.ArgumentParser:
     add("status", "what is published now")
     history = add("history", "every load, newest first")
     history.add_argument("--json", action="store_true")
+    user = add("user", "manage accounts: add, list, disable, enable, role, reset-password")
+    user.add_argument(
+        "action", choices=["add", "list", "disable", "enable", "role", "reset-password"]
+    )
+    user.add_argument("username", nargs="?")
+    user.add_argument("--role", choices=["viewer", "service_manager", "data_team", "admin"])
+    user.add_argument("--areas", help="service areas, separated by ; (service managers)")
+    user.add_argument("--name", help="display name")
+    user.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    user.add_argument("--user", help="who is making the change (for the audit log)")
     demo = add("demo", "build the embedded demo store")
     demo.add_argument("--force", action="store_true", help="rebuild even if it exists")
     return parser

@@ -109,11 +109,36 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
+def sign_in(page: Page, username: str = "demo-viewer") -> None:
+    """Sign in through the real form, as a person would."""
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", f"{username}-password")
+    page.click("form.mtm-signin button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+@pytest.fixture(scope="session")
+def signed_in_state(browser: Browser, app_url: str) -> dict[str, object]:
+    """Cookies of a demo viewer's session, shared by the page tests."""
+    context = browser.new_context(base_url=app_url)
+    try:
+        page = context.new_page()
+        sign_in(page)
+        return context.storage_state()  # type: ignore[return-value]
+    finally:
+        context.close()
+
+
 @pytest.fixture
-def page(browser: Browser, app_url: str) -> Iterator[Page]:
-    """A fresh browser context and page per test, with bounded waits and a time budget."""
+def page(browser: Browser, app_url: str, signed_in_state: dict[str, object]) -> Iterator[Page]:
+    """A fresh signed-in browser context and page per test, with bounded waits and a budget."""
     started = time.monotonic()
-    context = browser.new_context(base_url=app_url, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=app_url,
+        viewport={"width": 1280, "height": 900},
+        storage_state=signed_in_state,  # type: ignore[arg-type]
+    )
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     context.set_default_navigation_timeout(ACTION_TIMEOUT_MS)
     try:

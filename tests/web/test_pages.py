@@ -14,14 +14,6 @@ from indicators.pages import _context
 from indicators.settings import Settings
 
 
-@pytest.fixture(scope="module")
-def app(demo_store_dir: Any) -> Iterator[Any]:
-    from app import create_app
-    from tests.conftest import settings_for
-
-    yield create_app(settings_for(demo_store_dir))
-
-
 def _walk(component: Any) -> Iterator[Any]:
     yield component
     children = getattr(component, "children", None)
@@ -154,8 +146,8 @@ def test_as_of_an_unknown_version_is_a_message_not_an_error(app: Any) -> None:
         "/_dash-dependencies",
     ],
 )
-def test_routes_answer_with_html_lang_and_headers(app: Any, path: str) -> None:
-    client = app.server.test_client()
+def test_routes_answer_with_html_lang_and_headers(client_as: Any, path: str) -> None:
+    client = client_as("demo-viewer")
     response = client.get(path)
     assert response.status_code == 200
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -163,8 +155,8 @@ def test_routes_answer_with_html_lang_and_headers(app: Any, path: str) -> None:
         assert b'<html lang="en-GB">' in response.data
 
 
-def test_page_callback_reports_its_data_version(app: Any) -> None:
-    client = app.server.test_client()
+def test_page_callback_reports_its_data_version(client_as: Any) -> None:
+    client = client_as("demo-viewer")
     deps = json.loads(client.get("/_dash-dependencies").data)
     page_cb = next(d for d in deps if "_pages_content" in d["output"])
     body = {
@@ -188,7 +180,13 @@ def test_page_callback_reports_its_data_version(app: Any) -> None:
             {"id": s["id"], "property": s["property"], "value": None} for s in page_cb["state"]
         ],
     }
-    response = client.post("/_dash-update-component", json=body)
+    from tests.web.conftest import ORIGIN, csrf_of
+
+    response = client.post(
+        "/_dash-update-component",
+        json=body,
+        headers={"Origin": ORIGIN, "X-CSRFToken": csrf_of(client)},
+    )
     assert response.status_code == 200, response.data[:500]
     assert response.headers["X-MTM-Data-Version"] == "2"
 
