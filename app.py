@@ -19,6 +19,7 @@ from dash import Dash, dcc, html
 
 from indicators.pages import _auth, _context
 from indicators.pages._admin_routes import register_admin_routes
+from indicators.pages._data_routes import register_data_routes
 from indicators.settings import PROJECT_ROOT, Settings, load_settings
 from loaders.ops import OpsDB
 
@@ -41,6 +42,7 @@ INDEX_TEMPLATE = """<!DOCTYPE html>
 #: Navigation: (label, path, roles that see it; empty = everyone signed in).
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Scorecard", "/", ()),
+    ("Data", "/data", ("data_team", "admin")),
     ("Administration", "/admin", ("admin",)),
     ("Accessibility", "/accessibility", ()),
 )
@@ -206,6 +208,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
     _auth.init_auth(app, settings, ops_db, demo=demo)
     register_admin_routes(server)
+    register_data_routes(server)
 
     @server.after_request
     def stamp_version(response: flask.Response) -> flask.Response:

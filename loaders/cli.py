@@ -22,6 +22,7 @@ from indicators.domain import Problem
 from indicators.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from loaders.ingest import LoadResult
     from loaders.ops import OpsDB
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -135,10 +136,17 @@ def cmd_load(args: argparse.Namespace, out: TextIO) -> int:
     paths = [_input_file(p) for p in args.files]
     progress = Progress(sys.stderr)
     worst = EXIT_OK
+    ops = _ops(args)
     for path in paths:
         progress.step(f"Validating and publishing {path.name} ...")
-        result = load_workbook(settings, path, path.name, user)
-        progress.done()
+        try:
+            result = load_workbook(settings, path, path.name, user)
+        except Exception as exc:
+            ops.audit(user, "upload", "failed", path.name, f"{type(exc).__name__} (mtm load)")
+            raise
+        finally:
+            progress.done()
+        ops.audit(user, "upload", _outcome(result), path.name, "mtm load")
         if result.problems:
             out.write(format_problems(result.problems, path.name) + "\n")
             worst = max(worst, EXIT_INVALID)
@@ -156,6 +164,14 @@ def cmd_load(args: argparse.Namespace, out: TextIO) -> int:
                 f"{path.name}: Loaded: {summary.message} (load {summary.load_id}){not_supplied}\n"
             )
     return worst
+
+
+def _outcome(result: LoadResult) -> str:
+    if result.problems:
+        return "rejected"
+    if result.already_loaded_as is not None:
+        return "already_loaded"
+    return "success"
 
 
 def cmd_load_benchmarks(args: argparse.Namespace, out: TextIO) -> int:
@@ -232,6 +248,23 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
             f"{escape(row.user_name, 12):12}  {sha:12}  "
             f"{escape(row.file_name or '', 40)} {escape(row.message, 120)}\n"
         )
+    return EXIT_OK
+
+
+def cmd_rollback(args: argparse.Namespace, out: TextIO) -> int:
+    from loaders.rollback import RollbackRefused, rollback
+
+    settings = _settings(args)
+    user = _user(args)
+    try:
+        summary = rollback(settings, args.load_id, user)
+    except RollbackRefused as exc:
+        _ops(args).audit(user, "rollback", "refused", f"load {args.load_id}", str(exc))
+        raise UsageError(str(exc)) from exc
+    _ops(args).audit(
+        user, "rollback", "success", f"load {args.load_id}", f"published as load {summary.load_id}"
+    )
+    out.write(f"Rolled back load {args.load_id}: {summary.message} (load {summary.load_id})\n")
     return EXIT_OK
 
 
@@ -323,6 +356,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "history": cmd_history,
     "demo": cmd_demo,
     "user": cmd_user,
+    "rollback": cmd_rollback,
 }
 
 
@@ -358,6 +392,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("status", "what is published now")
     history = add("history", "every load, newest first")
     history.add_argument("--json", action="store_true")
+    rollback = add("rollback", "undo a load by publishing a new version (history keeps both)")
+    rollback.add_argument("load_id", type=int, metavar="LOAD_ID")
+    rollback.add_argument("--user", help="who is rolling back (default: your login name)")
     user = add("user", "manage accounts: add, list, disable, enable, role, reset-password")
     user.add_argument(
         "action", choices=["add", "list", "disable", "enable", "role", "reset-password"]

@@ -138,8 +138,9 @@ class OpsDB:
     def connect(self) -> Iterator[sqlite3.Connection]:
         con = getattr(self._local, "con", None)
         if con is None:
-            con = sqlite3.connect(self.path, timeout=10, isolation_level=None,
-                                  check_same_thread=False)
+            con = sqlite3.connect(
+                self.path, timeout=10, isolation_level=None, check_same_thread=False
+            )
             con.row_factory = sqlite3.Row
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
@@ -152,8 +153,9 @@ class OpsDB:
     def secret_key(self) -> str:
         """The session-signing key, made once and shared by every worker."""
         with self.connect() as con:
-            con.execute("INSERT OR IGNORE INTO meta VALUES ('secret_key', ?)",
-                        [secrets.token_urlsafe(48)])
+            con.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('secret_key', ?)", [secrets.token_urlsafe(48)]
+            )
             row = con.execute("SELECT value FROM meta WHERE key = 'secret_key'").fetchone()
         return str(row["value"])
 
@@ -163,10 +165,18 @@ class OpsDB:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
 
-    def add_user(self, username: str, role: str, *, password: str | None,
-                 display_name: str | None = None, areas: tuple[str, ...] = (),
-                 is_demo: bool = False, auth_source: str = "local",
-                 check_strength: bool = True) -> Account:
+    def add_user(
+        self,
+        username: str,
+        role: str,
+        *,
+        password: str | None,
+        display_name: str | None = None,
+        areas: tuple[str, ...] = (),
+        is_demo: bool = False,
+        auth_source: str = "local",
+        check_strength: bool = True,
+    ) -> Account:
         username = username.strip()
         if not username or len(username) > 64 or any(c.isspace() for c in username):
             raise AccountError("a username is 1 to 64 characters with no spaces")
@@ -180,8 +190,17 @@ class OpsDB:
                 con.execute(
                     "INSERT INTO users (username, display_name, password_hash, role, areas, "
                     "is_demo, auth_source, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                    [username, display_name or username, hashed, role, json.dumps(list(areas)),
-                     int(is_demo), auth_source, now, now],
+                    [
+                        username,
+                        display_name or username,
+                        hashed,
+                        role,
+                        json.dumps(list(areas)),
+                        int(is_demo),
+                        auth_source,
+                        now,
+                        now,
+                    ],
                 )
         except sqlite3.IntegrityError as exc:
             raise AccountError(f"there is already a user called {username!r}") from exc
@@ -227,8 +246,11 @@ class OpsDB:
 
     def set_password(self, username: str, password: str) -> Account:
         self.check_password_strength(password)
-        return self._update(username, "password_hash = ?, failed_sign_ins = 0, "
-                            "locked_until = NULL", [self._hasher.hash(password)])
+        return self._update(
+            username,
+            "password_hash = ?, failed_sign_ins = 0, locked_until = NULL",
+            [self._hasher.hash(password)],
+        )
 
     def verify(self, username: str, password: str) -> tuple[Account | None, str]:
         """Check a sign-in: (account, "ok") or (None, reason). Locks after repeated failures."""
@@ -247,16 +269,22 @@ class OpsDB:
             self._hasher.verify(row["password_hash"] or "", password)
         except (VerificationError, InvalidHashError):
             failures = row["failed_sign_ins"] + 1
-            locked = (_iso(now + dt.timedelta(minutes=LOCKOUT_MINUTES))
-                      if failures >= MAX_FAILED_SIGN_INS else None)
+            locked = (
+                _iso(now + dt.timedelta(minutes=LOCKOUT_MINUTES))
+                if failures >= MAX_FAILED_SIGN_INS
+                else None
+            )
             with self.connect() as con:
-                con.execute("UPDATE users SET failed_sign_ins = ?, locked_until = ? "
-                            "WHERE user_id = ?", [0 if locked else failures, locked,
-                                                  row["user_id"]])
+                con.execute(
+                    "UPDATE users SET failed_sign_ins = ?, locked_until = ? WHERE user_id = ?",
+                    [0 if locked else failures, locked, row["user_id"]],
+                )
             return None, "locked" if locked else "wrong_password"
         with self.connect() as con:
-            con.execute("UPDATE users SET failed_sign_ins = 0, locked_until = NULL "
-                        "WHERE user_id = ?", [row["user_id"]])
+            con.execute(
+                "UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE user_id = ?",
+                [row["user_id"]],
+            )
         return _account(row), "ok"
 
     def has_demo_accounts(self) -> bool:
@@ -269,30 +297,41 @@ class OpsDB:
         session_id = secrets.token_urlsafe(32)
         now = _iso(utcnow())
         with self.connect() as con:
-            con.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?, 0)",
-                        [session_id, account.user_id, account.session_epoch, now, now])
+            con.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, 0)",
+                [session_id, account.user_id, account.session_epoch, now, now],
+            )
         return session_id
 
-    def session_account(self, session_id: str, *, idle: dt.timedelta,
-                        absolute: dt.timedelta) -> Account | None:
+    def session_account(
+        self, session_id: str, *, idle: dt.timedelta, absolute: dt.timedelta
+    ) -> Account | None:
         """The account behind a live session, or None (revoked, expired, account changed)."""
         with self.connect() as con:
             row = con.execute(
                 "SELECT s.*, u.* FROM sessions s JOIN users u USING (user_id) "
-                "WHERE s.session_id = ? AND s.revoked = 0", [session_id]).fetchone()
+                "WHERE s.session_id = ? AND s.revoked = 0",
+                [session_id],
+            ).fetchone()
         if row is None:
             return None
         now = utcnow()
         created = dt.datetime.fromisoformat(row["created_at"])
         seen = dt.datetime.fromisoformat(row["last_seen"])
-        if (row["disabled"] or row["epoch"] != row["session_epoch"]
-                or now - seen > idle or now - created > absolute):
+        if (
+            row["disabled"]
+            or row["epoch"] != row["session_epoch"]
+            or now - seen > idle
+            or now - created > absolute
+        ):
             self.end_session(session_id)
             return None
         if (now - seen).total_seconds() > 30:  # touch at most twice a minute
             with self.connect() as con:
-                con.execute("UPDATE sessions SET last_seen = ? WHERE session_id = ?",
-                            [_iso(now), session_id])
+                con.execute(
+                    "UPDATE sessions SET last_seen = ? WHERE session_id = ?",
+                    [_iso(now), session_id],
+                )
         return _account(row)
 
     def end_session(self, session_id: str) -> None:
@@ -301,21 +340,28 @@ class OpsDB:
 
     # --- audit ---------------------------------------------------------------------------------
 
-    def audit(self, username: str, action: str, outcome: str, target: str = "",
-              detail: str = "") -> None:
+    def audit(
+        self, username: str, action: str, outcome: str, target: str = "", detail: str = ""
+    ) -> None:
         with self.connect() as con:
             con.execute(
                 "INSERT INTO audit (at, username, action, target, outcome, detail) "
                 "VALUES (?,?,?,?,?,?)",
-                [_iso(utcnow()), username or "anonymous", action, target[:300], outcome,
-                 detail[:500]],
+                [
+                    _iso(utcnow()),
+                    username or "anonymous",
+                    action,
+                    target[:300],
+                    outcome,
+                    detail[:500],
+                ],
             )
 
-    def audit_log(self, *, username: str = "", action: str = "", outcome: str = "",
-                  limit: int = 500) -> list[dict[str, Any]]:
+    def audit_log(
+        self, *, username: str = "", action: str = "", outcome: str = "", limit: int = 500
+    ) -> list[dict[str, Any]]:
         clauses, values = [], []
-        for column, value in (("username", username), ("action", action),
-                              ("outcome", outcome)):
+        for column, value in (("username", username), ("action", action), ("outcome", outcome)):
             if value:
                 clauses.append(f"{column} = ?")
                 values.append(value)
@@ -323,7 +369,8 @@ class OpsDB:
         with self.connect() as con:
             rows = con.execute(
                 f"SELECT * FROM audit {where} ORDER BY audit_id DESC LIMIT ?",  # noqa: S608
-                [*values, limit]).fetchall()
+                [*values, limit],
+            ).fetchall()
         return [dict(r) for r in rows]
 
 

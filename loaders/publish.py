@@ -123,7 +123,9 @@ def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
 
 def find_by_sha(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
     row = con.execute(
-        "SELECT min(load_id) FROM loads WHERE sha256 = ? AND kind = 'workbook'", [sha256]
+        "SELECT min(load_id) FROM loads WHERE sha256 = ? AND kind = 'workbook' "
+        "AND load_id NOT IN (SELECT rolls_back FROM loads WHERE rolls_back IS NOT NULL)",
+        [sha256],
     ).fetchone()
     return int(row[0]) if row and row[0] is not None else None
 

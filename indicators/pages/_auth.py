@@ -178,7 +178,7 @@ def guarded_callback(
                 raise PreventUpdate
             return func(*inputs)
 
-        outputs = kwargs.get("output", args[0] if args else None)
+        outputs = kwargs.get("output") or [a for a in args if isinstance(a, dash.Output)]
         record_decision(_output_ids(outputs), name, description)
         return dash.callback(*args, **kwargs)(checked)
 

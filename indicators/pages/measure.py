@@ -8,18 +8,21 @@ State in the URL: ``?breakdown=&as_of=``.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import urllib.parse
 from typing import Any
 
 import dash
 import pandas as pd
-from dash import dcc, html
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 
 from indicators import figures, spc
 from indicators.domain import Polarity
+from indicators.pages import _auth, _context
 from indicators.pages import _components as ui
-from indicators.pages import _context
+from loaders.ops import Account
 
 dash.register_page(
     __name__, path_template="/measure/<indicator_id>", title="Measure", name="Measure"
@@ -170,26 +173,139 @@ def _comparators(row: dict[str, Any]) -> html.Div:
     return html.Div([html.Ul(items, className="govuk-list govuk-list--bullet"), *extra])
 
 
-def _commentary(notes: pd.DataFrame) -> html.Div:
-    if notes.empty:
+def _commentary(history: pd.DataFrame) -> html.Div:
+    """Every version, newest first: edits never delete, so earlier texts stay readable."""
+    if history.empty:
         return html.P("No commentary yet.", className="govuk-body")
     return html.Div(
         [
             html.Div(
-                className="mtm-comment",
+                className="mtm-comment" + (" mtm-comment--old" if n.superseded else ""),
                 children=[
-                    html.H3(f"{pd.Timestamp(n.period):%B %Y}", className="govuk-heading-s"),
+                    html.H3(
+                        f"{pd.Timestamp(n.period):%B %Y}"
+                        + ("" if n.breakdown == "All" else f" ({n.breakdown})")
+                        + (" (earlier version)" if n.superseded else ""),
+                        className="govuk-heading-s",
+                    ),
                     html.P(n.commentary, className="govuk-body"),
                     html.P(
-                        f"{n.author}, {pd.Timestamp(n.written_at):%d %b %Y} "
+                        f"{n.author}, {pd.Timestamp(n.written_at):%d %b %Y %H:%M} UTC "
                         f"(load {n.valid_from_load})",
                         className="govuk-body-s mtm-meta",
                     ),
                 ],
             )
-            for n in notes.sort_values(["period", "written_at"], ascending=False).itertuples()
+            for n in history.itertuples()
         ]
     )
+
+
+def _area_of(indicator_id: object) -> str | None:
+    snap = _context.snapshot()
+    frame = snap.query("indicators")
+    mine = frame[frame["indicator_id"] == str(indicator_id)]
+    return None if mine.empty else str(mine.iloc[0]["service_area"])
+
+
+def can_comment(account: Account, inputs: tuple[Any, ...]) -> bool:
+    """The measure's area is looked up on the server: the id sent by the browser is not trusted
+    to say which area it belongs to."""
+    area = _area_of(inputs[1])
+    return area is not None and account.can_write_area(area)
+
+
+@_auth.guarded_callback(
+    Output("commentary-result", "children"),
+    Input("commentary-save", "n_clicks"),
+    State("measure-id", "data"),
+    State("commentary-month", "value"),
+    State("commentary-text", "value"),
+    rule=can_comment,
+    name="measure.commentary",
+    description="data team anywhere; a service manager for measures in their areas",
+    prevent_initial_call=True,
+)
+def save_commentary(
+    clicks: int | None, indicator_id: str, month: str | None, text: str | None
+) -> Any:
+    from loaders.commentary import CommentaryRejected
+    from loaders.commentary import save_commentary as save
+    from loaders.publish import LoadInProgress
+
+    account = _auth.current_account()
+    assert account is not None
+    if not clicks:
+        raise PreventUpdate
+    try:
+        period = dt.datetime.strptime(str(month), "%Y-%m").date()
+        summary = save(
+            _context.settings(), str(indicator_id), period, text or "", author=account.username
+        )
+    except ValueError as exc:  # includes CommentaryRejected
+        reason = str(exc) if isinstance(exc, CommentaryRejected) else "choose a month"
+        return ui.error_panel("Not saved", f"The commentary was not saved: {reason}.")
+    except LoadInProgress:
+        return ui.error_panel(
+            "Not saved yet", "A data load is being published: try again in a minute."
+        )
+    _auth.audit(
+        "commentary", "success", f"{indicator_id} {period:%Y-%m}", f"load {summary.load_id}"
+    )
+    return html.Div(
+        className="mtm-notice",
+        role="status",
+        children=[
+            f"Saved as load {summary.load_id}. ",
+            html.A("Refresh the page", href=f"/measure/{indicator_id}", className="govuk-link"),
+            " to see it on the chart.",
+        ],
+    )
+
+
+def _commentary_form(row: dict[str, Any], months: list[str]) -> list[Any]:
+    account = _auth.current_account()
+    if account is None or not account.can_write_area(row["service_area"]) or not months:
+        return []
+    return [
+        html.H3("Add or revise commentary", className="govuk-heading-s"),
+        dcc.Store(id="measure-id", data=row["indicator_id"]),
+        html.Div(
+            className="govuk-form-group",
+            children=[
+                html.Label("Month", htmlFor="commentary-month", className="govuk-label"),
+                dcc.Input(
+                    id="commentary-month",
+                    type="text",
+                    value=months[0],
+                    list="commentary-months",
+                    pattern=r"\d{4}-\d{2}",
+                    className="govuk-input mtm-input-month",
+                ),
+                html.Datalist(
+                    id="commentary-months", children=[html.Option(value=m) for m in months]
+                ),
+            ],
+        ),
+        html.Div(
+            className="govuk-form-group",
+            children=[
+                html.Label(
+                    "What happened, and what are we doing about it?",
+                    htmlFor="commentary-text",
+                    className="govuk-label",
+                ),
+                dcc.Textarea(
+                    id="commentary-text",
+                    className="govuk-textarea",
+                    maxLength=2000,
+                    style={"width": "100%", "minHeight": "6rem"},
+                ),
+            ],
+        ),
+        html.Button("Save commentary", id="commentary-save", n_clicks=0, className="govuk-button"),
+        dcc.Loading(html.Div(id="commentary-result", **{"aria-live": "polite"})),
+    ]
 
 
 MAX_BREAKDOWN_LINKS = 10
@@ -294,6 +410,8 @@ def layout(
     )
     notes = snap.query("commentary")
     notes = notes[notes["indicator_id"] == ident]
+    history = snap.query("commentary_history", indicator_id=ident)
+    months = [f"{pd.Timestamp(p):%Y-%m}" for p in sorted(actuals["period"], reverse=True)]
     points = _clean_points(spc_points(actuals, row))
     note_marks = [
         {"period": pd.Timestamp(n.period).date().isoformat(), "text": n.commentary}
@@ -379,7 +497,8 @@ def layout(
             ),
             ui.chart_figure(fig, alt, "measure-chart", "Trend chart"),
             html.H2("Commentary", className="govuk-heading-m"),
-            _commentary(notes),
+            _commentary(history),
+            *(_commentary_form(row, months) if snap.is_latest else []),
             html.H2("Definition", className="govuk-heading-m"),
             _definition(row, ind),
             html.H2("Data", className="govuk-heading-m"),

@@ -76,10 +76,16 @@ def small_book(path: Path, bump: float = 0.0) -> Path:
 
 
 def store_files(settings: Settings) -> dict[str, str]:
-    """Every file of the store (pointer, versions, uploads) with its sha256: 'nothing changed'."""
+    """Every file of the store (pointer, versions, kept uploads) with its sha256: "nothing changed".
+
+    The operational database (sessions, audit) and the upload staging area are not the store.
+    """
     root = settings.db_path.parent
     found = {}
     for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).parts
+        if not (relative[0].startswith(settings.db_path.name) or relative[0] == "uploads"):
+            continue
         if path.is_symlink():
             found[str(path.relative_to(root))] = "-> " + os.readlink(path)
         elif path.is_file() and not path.name.endswith(".lock"):

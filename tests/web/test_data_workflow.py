@@ -1,0 +1,249 @@
+"""The month-end journey over HTTP: template, upload, report or confirmation, publish, history,
+rollback and commentary; and the same refusals for the wrong role or a forged request."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indicators.pages import _auth
+from indicators.store import Store
+from tests.fixtures import workbooks
+from tests.integration.test_publish import store_files
+from tests.web.callbacks import call, text_of
+from tests.web.conftest import ORIGIN, csrf_of
+from tests.web.test_security import page_callback
+
+JUNE = dt.date(2021, 6, 1)
+
+
+def encoded(path: Path) -> str:
+    return (
+        "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,"
+        + base64.b64encode(path.read_bytes()).decode()
+    )
+
+
+def upload(client: Any, path: Path) -> Any:
+    return call(
+        client, "upload-result", {"upload.contents": encoded(path), "upload.filename": path.name}
+    )
+
+
+def staged_token(response: Any) -> str:
+    data = json.loads(text_of(response))
+    return str(data["response"]["staged-token"]["data"])
+
+
+def settings_of(app: Any) -> Any:
+    from indicators.pages import _context
+
+    return _context.settings()
+
+
+def test_data_page_is_for_the_data_team(client_as: Callable[[str], Any]) -> None:
+    assert "You do not have access" in text_of(page_callback(client_as("demo-viewer"), "/data"))
+    page = text_of(page_callback(client_as("demo-data-team"), "/data"))
+    assert "Drag and drop the workbook" in page and "Load history" in page
+    assert "Data quality" in page
+
+
+def test_upload_confirm_publish(client_as: Callable[[str], Any], app: Any, tmp_path: Path) -> None:
+    client = client_as("demo-data-team")
+    settings = settings_of(app)
+    book = workbooks.make_workbook(
+        tmp_path / "june.xlsx",
+        {"Actuals": [["lac_rate_per_10k", JUNE, 77.7], ["lac_number", dt.date(2021, 7, 1), 480]]},
+    )
+    before = store_files(settings)
+    response = upload(client, book)
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Publishing it will make these changes" in page
+    assert "2021-07 (1)" in page and "Revised values: 1" in page
+    assert store_files(settings) == before  # nothing stored until confirmed
+    token = staged_token(response)
+    stranger = client_as("demo-admin")
+    refused = call(
+        stranger, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}
+    )
+    assert refused.status_code == 204  # admins do not publish data
+    published = call(
+        client, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}
+    )
+    assert "Loaded: 2 actuals for 2021-06 to 2021-07" in text_of(published)
+    snap = Store.from_settings(settings).snapshot()
+    assert snap.query("loads").iloc[0].user_name == "demo-data-team"
+    again = call(
+        client, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}
+    )
+    assert "already loaded" in text_of(again)
+
+
+def test_a_token_is_not_a_permission(
+    client_as: Callable[[str], Any], app: Any, tmp_path: Path
+) -> None:
+    settings = settings_of(app)
+    _auth.ops().add_user("other-data", "data_team", password="a-strong-password-3")
+    from tests.web.conftest import sign_in
+
+    owner = client_as("demo-data-team")
+    book = workbooks.make_workbook(tmp_path / "x.xlsx", {"Actuals": [["lac_number", JUNE, 470]]})
+    token = staged_token(upload(owner, book))
+    other = app.server.test_client()
+    sign_in(other, "other-data", "a-strong-password-3")
+    before = store_files(settings)
+    response = call(
+        other, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}
+    )
+    assert "no longer waiting" in text_of(response)
+    assert store_files(settings) == before
+
+
+def test_a_bad_upload_shows_the_whole_report(
+    client_as: Callable[[str], Any], app: Any, tmp_path: Path
+) -> None:
+    client = client_as("demo-data-team")
+    book = workbooks.make_workbook(
+        tmp_path / "bad.xlsx", {"Actuals": [["lac_number", "01/02/2021", "n/a"], ["nope", JUNE, 5]]}
+    )
+    before = store_files(settings_of(app))
+    page = text_of(upload(client, book))
+    assert "3 problems: nothing was loaded" in page
+    assert '"cell":"B2"' in page and '"cell":"A3"' in page
+    assert store_files(settings_of(app)) == before
+
+
+@pytest.mark.parametrize("name", sorted(n for n in workbooks.REGISTRY if n.startswith("fails_")))
+def test_hostile_files_through_the_web_upload(
+    client_as: Callable[[str], Any], app: Any, tmp_path: Path, name: str
+) -> None:
+    client = client_as("demo-data-team")
+    before = store_files(settings_of(app))
+    response = upload(client, workbooks.build(name, tmp_path))
+    assert response.status_code == 200
+    assert "nothing was loaded" in text_of(response)
+    assert "Traceback" not in text_of(response)
+    assert store_files(settings_of(app)) == before
+
+
+@pytest.mark.parametrize("username", ["demo-viewer", "demo-manager", "demo-admin"])
+def test_upload_is_refused_to_other_roles(
+    client_as: Callable[[str], Any], app: Any, tmp_path: Path, username: str
+) -> None:
+    book = workbooks.make_workbook(tmp_path / "m.xlsx", {"Actuals": [["lac_number", JUNE, 471]]})
+    response = upload(client_as(username), book)
+    assert response.status_code == 204
+    denials = [
+        r
+        for r in _auth.ops().audit_log()
+        if r["username"] == username and r["outcome"] == "denied" and r["target"] == "data.upload"
+    ]
+    assert denials
+
+
+def test_an_upload_over_the_limit_gets_413(client_as: Callable[[str], Any], app: Any) -> None:
+    client = client_as("demo-data-team")
+    limit = app.server.config["MAX_CONTENT_LENGTH"]
+    big = "data:x;base64," + "A" * (limit + 10)
+    response = call(client, "upload-result", {"upload.contents": big, "upload.filename": "b"})
+    assert response.status_code == 413
+
+
+def test_template_download(client_as: Callable[[str], Any]) -> None:
+    client = client_as("demo-data-team")
+    response = client.get("/data/template.xlsx?month=2021-07")
+    assert response.status_code == 200
+    assert response.data[:2] == b"PK"
+    assert "measures-that-matter-2021-07.xlsx" in response.headers["Content-Disposition"]
+    assert client.get("/data/template.xlsx?month=July").status_code == 400
+    assert client_as("demo-viewer").get("/data/template.xlsx").status_code == 403
+
+
+def test_rollback_from_the_page(client_as: Callable[[str], Any], app: Any, tmp_path: Path) -> None:
+    client = client_as("demo-data-team")
+    book = workbooks.make_workbook(tmp_path / "r.xlsx", {"Actuals": [["lac_number", JUNE, 444]]})
+    token = staged_token(upload(client, book))
+    text = text_of(
+        call(client, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token})
+    )
+    load = int(re.search(r"\(load (\d+)\)", text).group(1))  # type: ignore[union-attr]
+    viewer = client_as("demo-viewer")
+    assert (
+        viewer.post(
+            f"/data/rollback/{load}",
+            data={"csrf_token": csrf_of(viewer)},
+            headers={"Origin": ORIGIN},
+        ).status_code
+        == 403
+    )
+    response = client.post(
+        f"/data/rollback/{load}", data={"csrf_token": csrf_of(client)}, headers={"Origin": ORIGIN}
+    )
+    assert response.status_code == 302 and "Rolled+back+load" in response.headers["Location"]
+    history = text_of(page_callback(client, "/data"))
+    assert f"Load {load}" not in history or "(rolled back)" in history
+
+
+@pytest.mark.parametrize(
+    ("username", "indicator", "allowed"),
+    [
+        ("demo-manager", "lac_rate_per_10k", True),  # Looked after Children: in scope
+        ("demo-manager", "ls_agency_workers_pct", False),  # Leadership and Stability: not
+        ("demo-data-team", "ls_agency_workers_pct", True),
+        ("demo-viewer", "lac_rate_per_10k", False),
+        ("demo-admin", "lac_rate_per_10k", False),
+    ],
+)
+def test_commentary_is_scoped_on_the_server(
+    client_as: Callable[[str], Any], app: Any, username: str, indicator: str, allowed: bool
+) -> None:
+    client = client_as(username)
+    text = f"Commentary by {username} on {indicator}"
+    response = call(
+        client,
+        "commentary-result",
+        {
+            "commentary-save.n_clicks": 1,
+            "measure-id.data": indicator,
+            "commentary-month.value": "2021-06",
+            "commentary-text.value": text,
+        },
+    )
+    snap = Store.from_settings(settings_of(app)).snapshot()
+    stored = snap.query("commentary_history", indicator_id=indicator)
+    if allowed:
+        assert "Saved as load" in text_of(response)
+        assert text in set(stored["commentary"])
+    else:
+        assert response.status_code == 204
+        assert text not in set(stored["commentary"])
+        assert any(
+            r["target"] == "measure.commentary" and r["outcome"] == "denied"
+            for r in _auth.ops().audit_log()
+        )
+
+
+def test_commentary_edits_keep_history(client_as: Callable[[str], Any], app: Any) -> None:
+    client = client_as("demo-data-team")
+    for text in ("First version of the story", "Second version of the story"):
+        call(
+            client,
+            "commentary-result",
+            {
+                "commentary-save.n_clicks": 1,
+                "measure-id.data": "lac_number",
+                "commentary-month.value": "2021-05",
+                "commentary-text.value": text,
+            },
+        )
+    page = text_of(page_callback(client, "/measure/lac_number"))
+    assert "Second version of the story" in page and "First version of the story" in page
+    assert "(earlier version)" in page
