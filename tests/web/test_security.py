@@ -244,8 +244,9 @@ def test_every_callback_has_an_authorisation_decision(client_as: Callable[[str],
     deps = json.loads(client_as("demo-viewer").get("/_dash-dependencies").data)
     undecided = []
     for dep in deps:
-        ids = {part.split("@")[0].rsplit(".", 1)[0]
-               for part in dep["output"].strip(".").split("...")}
+        ids = {
+            part.split("@")[0].rsplit(".", 1)[0] for part in dep["output"].strip(".").split("...")
+        }
         if not all(i in _auth.CALLBACK_DECISIONS for i in ids):
             undecided.append(dep["output"])
     assert not undecided, f"callbacks without an authorisation decision: {undecided}"
