@@ -31,7 +31,7 @@ from dash.exceptions import PreventUpdate
 from markupsafe import escape
 
 from indicators.settings import Settings
-from loaders.ops import ROLE_LABELS, Account, OpsDB
+from loaders.ops import ROLE_LABELS, Account, AccountError, OpsDB
 
 CSRF_COOKIE = "_csrf_token"
 CSRF_HEADER = "X-CSRFToken"
@@ -410,8 +410,11 @@ def _login_page(settings: Settings, error: str, target: str) -> str:
 
 
 def ensure_demo_accounts(ops_db: OpsDB) -> None:
+    """Create the demo accounts once; several workers starting together may race to do it."""
     for username, role, areas, name in DEMO_ACCOUNTS:
-        if ops_db.get_user(username) is None:
+        if ops_db.get_user(username) is not None:
+            continue
+        try:
             ops_db.add_user(
                 username,
                 role,
@@ -420,3 +423,6 @@ def ensure_demo_accounts(ops_db: OpsDB) -> None:
                 areas=areas,
                 is_demo=True,
             )
+        except AccountError:
+            if ops_db.get_user(username) is None:
+                raise

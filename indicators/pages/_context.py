@@ -96,3 +96,21 @@ def measure_row(
         inputs, breakdown=breakdown, published_for={indicator_id: headline.get("published")}
     )
     return rows[0] if rows else None
+
+
+def revised_since_board(snap: Snapshot) -> dict[str, str]:
+    """Measures with figures revised since the last board meeting (setting board_meeting_date):
+    indicator id -> words for the scorecard, e.g. "2 figures revised since the board on 12 Oct"."""
+    since = settings().board_meeting_date.strip()
+    if not since:
+        return {}
+    try:
+        day = dt.date.fromisoformat(since)
+    except ValueError:
+        return {}
+    frame = snap.query("revised_since", since=day)
+    return {
+        str(r.indicator_id): f"{int(r.revisions)} figure{'s' if r.revisions != 1 else ''} "
+        f"revised since the board on {day:%d %b %Y}"
+        for r in frame.itertuples()
+    }

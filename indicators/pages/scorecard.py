@@ -97,6 +97,13 @@ COLUMNS: list[dict[str, Any]] = [
     },
     {"field": "quartile", "headerName": "Quartile"},
     {
+        "field": "revised",
+        "headerName": "Revised since the board",
+        "minWidth": 170,
+        "wrapText": True,
+        "autoHeight": True,
+    },
+    {
         "field": "trend",
         "headerName": "Trend (24 months)",
         "minWidth": 150,
@@ -333,6 +340,7 @@ def layout(
             ]
         )
     rows = _context.scorecard_rows(snap)
+    revised = _context.revised_since_board(snap)
     params = {
         k: v
         for k, v in {
@@ -376,7 +384,13 @@ def layout(
                 className="govuk-body",
                 role="status",
             ),
-            grid([ui.grid_record(r) for r in chosen], "scorecard-grid"),
+            grid(
+                [
+                    {**ui.grid_record(r), "revised": revised.get(r["indicator_id"], "")}
+                    for r in chosen
+                ],
+                "scorecard-grid",
+            ),
             html.H2("Service areas", className="govuk-heading-l"),
             html.Ul(
                 className="govuk-list mtm-area-list",
