@@ -69,6 +69,21 @@ class _Connections:
 
 
 _CONNECTIONS = _Connections()
+_THREAD = threading.local()
+
+
+def _cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """This thread's cursor on a connection: a new cursor's first query costs milliseconds,
+    and a cursor must not be shared between threads."""
+    cursors: dict[int, tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection]] = getattr(
+        _THREAD, "cursors", {}
+    )
+    _THREAD.cursors = cursors
+    held = cursors.get(id(con))
+    if held is None or held[0] is not con:
+        held = (con, con.cursor())
+        cursors[id(con)] = held
+    return held[1]
 
 
 @dataclass(frozen=True)
@@ -86,11 +101,7 @@ class Snapshot:
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         bound = {"v": self.version, **params} if "$v" in sql(name) else params
-        cursor = self._con.cursor()
-        try:
-            return cursor.execute(sql(name), bound).df()
-        finally:
-            cursor.close()
+        return _cursor(self._con).execute(sql(name), bound).df()
 
     def scalar(self, name: str, **params: Any) -> Any:
         frame = self.query(name, **params)
@@ -133,11 +144,7 @@ class Store:
             raise StoreUnavailable(f"no published data at {self.pointer}: load a workbook first")
         path = self.pointer.resolve()
         con = _CONNECTIONS.get(path, self._config)
-        cursor = con.cursor()
-        try:
-            row = cursor.execute(sql("latest_version")).fetchone()
-        finally:
-            cursor.close()
+        row = _cursor(con).execute(sql("latest_version")).fetchone()
         latest = int(row[0]) if row else 0
         return Snapshot(path, latest, latest, con)
 

@@ -396,10 +396,8 @@ def layout(
         )
     chosen = row["breakdown"]
     actuals = snap.query("actuals_for_breakdown", indicator_id=ident, breakdown=chosen)
-    indicators = snap.query("indicators")
-    ind = indicators[indicators["indicator_id"] == ident].iloc[0]
-    targets = snap.query("targets")
-    mine = targets[targets["indicator_id"] == ident]
+    ind = snap.query("indicator", indicator_id=ident).iloc[0]
+    mine = snap.query("targets_for_indicator", indicator_id=ident)
     trajectory = (
         [
             (pd.Timestamp(p).date().isoformat(), float(v))
@@ -408,9 +406,8 @@ def layout(
         if row.get("final_target") is not None
         else []
     )
-    notes = snap.query("commentary")
-    notes = notes[notes["indicator_id"] == ident]
     history = snap.query("commentary_history", indicator_id=ident)
+    notes = history[~history["superseded"].astype(bool)]
     months = [f"{pd.Timestamp(p):%Y-%m}" for p in sorted(actuals["period"], reverse=True)]
     points = _clean_points(spc_points(actuals, row))
     note_marks = [
