@@ -141,7 +141,7 @@ def _preview_panel(change: Preview, display_name: str) -> html.Div:
                 *[
                     html.Li(f"{sheet}: {n['new']:,} new, {n['changed']:,} changed")
                     for sheet, n in change.sheets.items()
-                    if sheet not in ("Actuals",)
+                    if sheet != "Actuals" and (n["new"] or n["changed"])
                 ],
             ],
         ),
@@ -465,6 +465,18 @@ def _quality(snap: Any) -> html.Div:
     )
 
 
+def _next_month(snap: Any) -> str:
+    """The month the data team is most likely preparing: the one after the latest data."""
+    today = dt.date.today().replace(day=1)
+    if snap is None:
+        return f"{today:%Y-%m}"
+    latest = snap.query("actuals_headline")["period"].max()
+    if latest is None or pd.isna(latest):
+        return f"{today:%Y-%m}"
+    following = (pd.Timestamp(latest) + pd.DateOffset(months=1)).date()
+    return f"{min(following, today):%Y-%m}"
+
+
 def layout(*, message: str | None = None, **_: Any) -> html.Div:
     account = _auth.current_account()
     if account is None or account.role not in (*WRITERS, "admin"):
@@ -479,7 +491,7 @@ def layout(*, message: str | None = None, **_: Any) -> html.Div:
         )
     snap = _context.snapshot() if _context.store().exists() else None
     csrf = _auth.csrf_token()
-    this_month = dt.date.today().strftime("%Y-%m")
+    this_month = _next_month(snap)
     can_write = account.role in WRITERS
     upload: list[Any] = []
     if can_write:
