@@ -231,8 +231,7 @@ def build_row(
 
     direction_spc = Polarity(polarity).spc_direction
     spc_target = target if direction_spc != "neutral" else None
-    chart = spc.xmr(values, periods, direction_spc, spc_target) if values else None
-    summary = spc.summarise(chart) if chart is not None else None
+    summary = spc.summary(values, periods, direction_spc, spc_target)[0] if values else None
     variation = summary.variation_type if summary else "common_cause"
     assurance = summary.assurance_type if summary else None
 

@@ -11,9 +11,11 @@ every column against them.
 
 Numerics. Means are exact: the floats are summed as exact rationals and divided once, giving
 the correctly rounded mean, as R's extended-precision ``mean`` does for every vector. The rationals
-are held as one Python integer times a power of two rather than as ``fractions.Fraction``: the
-result is identical (Python's ``int / int`` is correctly rounded, which is all ``float(Fraction)``
-does) but about twenty times faster, and a property test checks the two agree. Everything else
+are held as one integer times a power of two rather than as ``fractions.Fraction``: the result is
+identical (Python's ``int / int`` is correctly rounded, which is all ``float(Fraction)`` does) but
+far faster, and property tests check the two agree. The integer is an int64 numpy sum whenever the
+values, scaled by one power of two, are whole numbers that fit (any series whose values share a
+few decimal places), and a Python integer otherwise. Everything else
 is float64 arithmetic in the package's own order (``mean - 2.66 * amr``, ``3.267 * amr0``,
 ``2 * (2.66 / 3)``), so limits agree bit for bit.
 
@@ -33,10 +35,16 @@ produces no output at all in the first case; vector inputs are finite, targets n
   compare against NA and report ``inconsistent``.
 * Infinite values are refused with ``ValueError``.
 
-Performance: about 1.1-1.5 ms per 120-point series on the development machine (timing note at
-the top of ``tests/unit/test_spc.py``), roughly half of it building the DataFrame. Python-level
-work is one pass per group for the exact means; the rules are numpy slices over a padded copy of
-the series.
+Two ways in. `xmr` returns the full chart as a DataFrame; `summary` returns what the scorecard
+shows (the `SpcSummary` that ``summarise(xmr(...))`` gives, and the points a chart draws as plain
+lists) without building one. Both wrap `_compute`, which works on numpy arrays alone.
+
+Performance (timing note at the top of ``tests/unit/test_spc.py``): `summary` takes about
+0.25 ms per 120-point series, ``summarise(xmr(...))`` about 1.3 ms, nearly all of that pandas
+(building the frame, which infers the string columns). `summarise` reads the latest group from
+``attrs`` and only the ``value`` column, because pandas deep-copies ``attrs`` into every column
+it hands out. The rules are a few numpy correlations over a padded copy of the series, with no
+Python loop over points; without missing values or NaN limits, the NA bookkeeping is skipped.
 """
 
 from __future__ import annotations
@@ -45,7 +53,7 @@ import datetime as dt
 import math
 import numbers
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -59,12 +67,14 @@ __all__ = [
     "SHORT_GROUP_WARNING",
     "SpcSummary",
     "summarise",
+    "summary",
     "xmr",
 ]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
+ObjArray = npt.NDArray[np.object_]
 # R's NA as two masks: (definitely TRUE, definitely FALSE); NA is neither.
 Tri = tuple[BoolArray, BoolArray]
 
@@ -136,6 +146,11 @@ _POINT_TYPES: Final = {
     "decrease": ("special_cause_concern", "special_cause_improvement"),
     "neutral": ("special_cause_neutral_high", "special_cause_neutral_low"),
 }
+# The same as object arrays indexed by the sign: 0 common cause, 1 high side, -1 (last) low side.
+_POINT_TYPE_CHOICES: Final = {
+    direction: np.array(["common_cause", high, low], dtype=object)
+    for direction, (high, low) in _POINT_TYPES.items()
+}
 
 # Rows of different rebase groups are kept at least this far apart in the padded working copy, so
 # that no rule window (at most 7 rows) can reach from one group into another; the package pads
@@ -149,7 +164,7 @@ _PAD: Final = RUN - 1
 
 def _as_values(values: Iterable[Any]) -> FloatArray:
     if isinstance(values, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
-        arr = pd.Series(values).to_numpy(dtype=np.float64, na_value=np.nan)
+        arr = pd.Series(values).to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     elif isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
         arr = values.astype(np.float64)
     else:
@@ -241,17 +256,51 @@ def _exact_mean(xs: FloatArray) -> float:
     n = len(xs)
     if n == 0:
         return math.nan
+    as_ints = _as_ints(xs)
+    if as_ints is not None:
+        ints, scale = as_ints
+        return _ratio(int(ints.sum()), scale, n)
     if not np.isfinite(xs).all():
         # Only moving ranges that overflowed get here; IEEE gives R's Inf (or NaN for Inf - Inf).
         return float(xs.sum()) / n
+    return _ratio(*_exact_sum(xs), n)
+
+
+def _as_ints(xs: FloatArray) -> tuple[IntArray, int] | None:
+    """(ints, scale) with xs == ints * 2**scale exactly and sum(|ints|) < 2**62, or None.
+
+    The fast way to an exact sum: scale so that every |x| / 2**scale is below
+    2**(62 - bit_length(n)); then n terms sum below 2**62, inside int64, and when every scaled term
+    is a whole number (true whenever the values share a few decimal places and magnitudes, so for
+    nearly every series) numpy's int64 sum is exact. Only a scale of 0 or below is used:
+    multiplying by a power of two is exact, where dividing could round a tiny value away to 0 and
+    pass the whole-number test wrongly. None means "use `_exact_sum`" (also for Inf).
+    """
+    top = float(np.abs(xs).max())
+    if not math.isfinite(top):
+        return None
+    scale = math.frexp(top)[1] + len(xs).bit_length() - 62
+    if scale > 0:
+        return None
+    # A float factor (where 2**-scale is one) is cheaper than np.ldexp, and as exact.
+    scaled = xs * 2.0**-scale if scale > -1000 else np.ldexp(xs, -scale)
+    ints = scaled.astype(np.int64)
+    return (ints, scale) if (ints == scaled).all() else None
+
+
+def _exact_sum(xs: FloatArray) -> tuple[int, int]:
+    """(total, scale) with sum(xs) == total * 2**scale exactly, for finite xs, in Python ints."""
     # x = mantissa * 2**exponent with an integer 53-bit mantissa; scale every term to the smallest
     # exponent so that the sum is one exact Python integer times 2**(emin - 53).
     fraction, exponent = np.frexp(xs)
     mantissas: list[int] = (fraction * 2.0**53).astype(np.int64).tolist()
     emin = int(exponent.min())
     shifts: list[int] = (exponent - emin).tolist()
-    total: int = sum(map(operator.lshift, mantissas, shifts))
-    scale = emin - 53
+    return sum(map(operator.lshift, mantissas, shifts)), emin - 53
+
+
+def _ratio(total: int, scale: int, n: int) -> float:
+    """total * 2**scale / n, correctly rounded."""
     # int / int is correctly rounded in Python, which is all float(Fraction) does.
     return (total << scale) / n if scale >= 0 else total / (n << -scale)
 
@@ -263,36 +312,417 @@ class _GroupStats:
     amr0: float
 
 
-def _group_stats(baseline: FloatArray, screen_outliers: bool) -> _GroupStats:
-    mean = _exact_mean(baseline[~np.isnan(baseline)])
-    mr = np.abs(np.diff(baseline))
-    mr = mr[~np.isnan(mr)]
-    amr0 = _exact_mean(mr)
+def _group_stats(baseline: FloatArray, screen_outliers: bool, *, any_missing: bool) -> _GroupStats:
+    """Mean and mean moving ranges of one group's baseline; `any_missing` says whether the series
+    has a missing value at all (without one, there is nothing to drop)."""
+    if any_missing:
+        mean = _exact_mean(baseline[~np.isnan(baseline)])
+        mr = np.abs(baseline[1:] - baseline[:-1])
+        mr = mr[~np.isnan(mr)]
+    else:
+        mean = _exact_mean(baseline)
+        mr = np.abs(baseline[1:] - baseline[:-1])
+    as_ints = _as_ints(mr) if len(mr) else None
+    if as_ints is None:
+        amr0 = _exact_mean(mr)
+        if not screen_outliers:
+            return _GroupStats(mean, amr0, amr0)
+        # Strict '<': a flat baseline (amr0 = 0) keeps nothing and ends with NaN limits, as in R.
+        return _GroupStats(mean, _exact_mean(mr[mr < SCREEN_FACTOR * amr0]), amr0)
+    # The same exact sums, the screened one from the same whole numbers (a subset of them sums
+    # inside int64 too), which saves scaling the kept ranges again.
+    ints, scale = as_ints
+    amr0 = _ratio(int(ints.sum()), scale, len(ints))
     if not screen_outliers:
         return _GroupStats(mean, amr0, amr0)
-    # Strict '<': a flat baseline (amr0 = 0) keeps nothing and ends with NaN limits, as in R.
-    kept = mr[mr < SCREEN_FACTOR * amr0]
-    return _GroupStats(mean, _exact_mean(kept), amr0)
-
-
-# Kleene logic on (true, false) mask pairs, matching R's & with NA.
-def _and(a: Tri, b: Tri) -> Tri:
-    return a[0] & b[0], a[1] | b[1]
-
-
-def _tri_from_float(x: FloatArray, condition: BoolArray) -> Tri:
-    """condition evaluated on x, NA where x is NaN."""
-    known = ~np.isnan(x)
-    return condition & known, ~condition & known
+    kept = ints[mr < SCREEN_FACTOR * amr0]
+    amr = _ratio(int(kept.sum()), scale, len(kept)) if len(kept) else math.nan
+    return _GroupStats(mean, amr, amr0)
 
 
 # --------------------------------------------------------------------------------------------
-# Main entry point
+# The computation, shared by `xmr` (a DataFrame) and `summary` (plain Python values)
 
 
-# The acceptance adapter passes the first six arguments positionally, hence PLR0917. Values near
-# the float limit can overflow to Inf in a difference; that is R's arithmetic too, so stay quiet.
+@dataclass(frozen=True, slots=True)
+class _Chart:
+    """One series worked out: numpy arrays, one slot per row in ascending date order, and the
+    series-level results.
+
+    Nothing here is pandas: `xmr` wraps it in its DataFrame and attrs, `summary` reads what the
+    scorecard needs straight from the arrays, which is what makes that path cheap.
+    """
+
+    dates: list[Any]  # the objects of xmr's ``date`` column
+    value: FloatArray
+    rebase_group: IntArray
+    bounds: list[int]  # first row of each rebase group, then the row count
+    amr: list[float]  # per group, the (screened) mean moving range behind the limits
+    short: BoolArray
+    mean: FloatArray
+    lpl: FloatArray
+    upl: FloatArray
+    nlpl: FloatArray
+    nupl: FloatArray
+    outside: Tri
+    close: Tri
+    rtm: FloatArray
+    part_trend: BoolArray
+    part_two: Tri
+    part_shift: Tri
+    code: IntArray  # special_cause_type, as an index into _LABELS
+    point_type: ObjArray
+    # xmr's attrs apart from "summary": variation_type, variation_icon, assurance_type,
+    # assurance_icon, warnings, too_few_points, improvement_direction, target.
+    series: dict[str, Any]
+
+
+def _empty_chart(direction: str, target: float | None) -> _Chart:
+    no_floats = np.empty(0)
+    no_bools = np.empty(0, dtype=np.bool_)
+    nothing: Tri = (no_bools, no_bools)
+    # An empty series has no limits to judge a target against: no assurance.
+    return _Chart(
+        dates=[],
+        value=no_floats,
+        rebase_group=np.empty(0, dtype=np.int64),
+        bounds=[0],
+        amr=[],
+        short=no_bools,
+        mean=no_floats,
+        lpl=no_floats,
+        upl=no_floats,
+        nlpl=no_floats,
+        nupl=no_floats,
+        outside=nothing,
+        close=nothing,
+        rtm=no_floats,
+        part_trend=no_bools,
+        part_two=nothing,
+        part_shift=nothing,
+        code=np.empty(0, dtype=np.int64),
+        point_type=np.empty(0, dtype=object),
+        series={
+            "variation_type": "common_cause",
+            "variation_icon": "common_cause",
+            "assurance_type": None,
+            "assurance_icon": None,
+            "warnings": [],
+            "too_few_points": True,
+            "improvement_direction": direction,
+            "target": target,
+        },
+    )
+
+
+# Values near the float limit can overflow to Inf in a difference; that is R's arithmetic too, so
+# stay quiet.
 @np.errstate(over="ignore", invalid="ignore")
+def _compute(  # noqa: PLR0917
+    values: Iterable[Any],
+    dates: Iterable[Any],
+    improvement_direction: str,
+    target: float | None,
+    rebase: Iterable[Any] | None,
+    fix_after_n_points: float | None,
+    screen_outliers: bool,
+) -> _Chart:
+    """The whole method for one series (the arguments are `xmr`'s)."""
+    _check_direction(improvement_direction)
+    fix = _check_fix(fix_after_n_points)
+    target_value = _check_target(target)
+
+    y_in = _as_values(values)
+    date_list = list(dates)
+    if len(date_list) != len(y_in):
+        raise ValueError(
+            f"values and dates must have the same length ({len(y_in)} values, "
+            f"{len(date_list)} dates)"
+        )
+    order, out_dates, starts_flag = _arrange(date_list, rebase)
+    n = len(out_dates)
+    if n == 0:
+        return _empty_chart(improvement_direction, target_value)
+    y = y_in if order is None else y_in[np.asarray(order, dtype=np.intp)]
+
+    if starts_flag is None:  # no row starts a group: the usual case, one group 0
+        rebase_group = np.zeros(n, dtype=np.int64)
+        bounds = [0, n]
+    else:
+        rebase_group = np.cumsum(starts_flag, dtype=np.int64)
+        # group start rows, then n
+        bounds = np.flatnonzero(np.concatenate(([True], starts_flag[1:], [True]))).tolist()
+    n_groups = len(bounds) - 1
+    missing = np.isnan(y)
+    any_missing = bool(missing.any())
+
+    mean = np.empty(n)
+    amr = np.empty(n)
+    short = np.empty(n, dtype=np.bool_)
+    # Working copy with _PAD empty slots before, between and after groups (the package's zero
+    # padding: known, never firing), so every window is a plain slice: row i of group g (counted
+    # from 0) sits at padded position i + _PAD * (g + 1).
+    pos = np.arange(_PAD, n + _PAD)
+    length = n + _PAD * (n_groups + 1)
+    stats: list[_GroupStats] = []
+    any_short = False
+    for g in range(n_groups):
+        lo, hi = bounds[g], bounds[g + 1]
+        k = hi - lo if fix is None else min(fix, hi - lo)
+        s = _group_stats(y[lo : lo + k], screen_outliers, any_missing=any_missing)
+        stats.append(s)
+        mean[lo:hi] = s.mean
+        amr[lo:hi] = s.amr
+        short[lo:hi] = hi - lo < SHORT_GROUP_THRESHOLD
+        any_short = any_short or hi - lo < SHORT_GROUP_THRESHOLD
+        if g:
+            pos[lo:] += _PAD
+    lpl = mean - LIMIT * amr
+    upl = mean + LIMIT * amr
+    nlpl = mean - LIMIT_CLOSE * amr
+    nupl = mean + LIMIT_CLOSE * amr
+
+    judged = ~missing & ~np.isnan(upl)
+    beyond = (y > upl) | (y < lpl)
+    outside: Tri = (judged & beyond, judged & ~beyond)
+    near = (y < nlpl) | (y > nupl)
+    close: Tri = (judged & ~beyond & near, judged & (beyond | ~near))
+    rtm = np.sign(y - mean)
+    # Every point judged (no missing value, limits everywhere): then no rule meets R's NA, and
+    # each FALSE mask is just the complement of its TRUE mask.
+    all_known = bool(judged.all())
+
+    def spread(x: FloatArray, fill: float) -> FloatArray:
+        e = np.full(length, fill)
+        e[pos] = x
+        return e
+
+    y_e = spread(y, math.nan)
+    rtm_e = spread(rtm, 0.0)
+    # close as R has it: 1, 0, or NaN for NA (exactly the points not judged)
+    close_e = spread(np.where(judged, close[0], math.nan), 0.0)
+    steps = np.sign(y_e[1:] - y_e[:-1])  # steps[i]: from padded row i to row i + 1
+
+    part_trend_e, missing_trend_windows = _part_trend(steps, pos, length, any_missing=any_missing)
+    part_two = _part_two_in_three(close_e, rtm_e, pos, all_known=all_known)
+    part_shift = _part_shift(rtm_e, pos, all_known=all_known)
+
+    # Direction of a trend point: the step to the next row when that row is also in a trend, the
+    # step from the previous row otherwise; 0 and NaN (a group's first row: the padding before it
+    # is NaN) count as "Decreasing". Padding surrounds every row, so pos - 1 and pos + 1 exist.
+    part_trend = part_trend_e[pos]
+    increasing = part_trend  # only read where part_trend is true: no trend, nothing to work out
+    if part_trend.any():
+        increasing = np.where(part_trend & part_trend_e[pos + 1], steps[pos], steps[pos - 1]) == 1
+
+    code = _label_codes(
+        outside=outside[0],
+        above=rtm > 0,
+        trend=part_trend,
+        increasing=increasing,
+        two=part_two[0],
+        shift=part_shift[0],
+    )
+    point_type = _POINT_TYPE_CHOICES[improvement_direction][_LABEL_SIGNS[code]]
+
+    variation_type = str(point_type[-1])
+    assurance_type = _assurance(improvement_direction, target_value, lpl[-1], upl[-1])
+    warnings = [SHORT_GROUP_WARNING] if any_short else []
+    if missing_trend_windows:
+        warnings.append(MISSING_IN_TREND_WARNING.format(n=missing_trend_windows))
+    return _Chart(
+        dates=out_dates,
+        value=y,
+        rebase_group=rebase_group,
+        bounds=bounds,
+        amr=[s.amr for s in stats],
+        short=short,
+        mean=mean,
+        lpl=lpl,
+        upl=upl,
+        nlpl=nlpl,
+        nupl=nupl,
+        outside=outside,
+        close=close,
+        rtm=rtm,
+        part_trend=part_trend,
+        part_two=part_two,
+        part_shift=part_shift,
+        code=code,
+        point_type=point_type,
+        series={
+            "variation_type": variation_type,
+            "variation_icon": _VARIATION_ICONS[improvement_direction][variation_type],
+            "assurance_type": assurance_type,
+            "assurance_icon": None if assurance_type is None else _ASSURANCE_ICONS[assurance_type],
+            "warnings": warnings,
+            "too_few_points": math.isnan(stats[-1].amr0),
+            "improvement_direction": improvement_direction,
+            "target": target_value,
+        },
+    )
+
+
+def _arrange(
+    date_list: list[Any], rebase: Iterable[Any] | None
+) -> tuple[list[int] | None, list[Any], BoolArray | None]:
+    """Sort rows by date: (order, or None when already ascending; the dates as xmr returns them;
+    per sorted row, does it start a rebase group, or None when no row does)."""
+    keys: list[Any]
+    if set(map(type, date_list)) == {dt.date}:
+        # The usual input, monthly datetime.date in order: compare the dates themselves, and
+        # skip the sort when they already ascend (strictly, so they are also unique).
+        plain = True
+        if all(map(operator.lt, date_list, date_list[1:])):
+            order = None
+            keys = out_dates = date_list
+        else:
+            order = sorted(range(len(date_list)), key=date_list.__getitem__)
+            keys = out_dates = [date_list[i] for i in order]
+    else:
+        plain = False
+        unsorted_keys = [_date_key(d) for d in date_list]
+        order = sorted(range(len(unsorted_keys)), key=unsorted_keys.__getitem__)
+        keys = [unsorted_keys[i] for i in order]
+        out_dates = _output_dates(date_list, order, keys)
+    if order is not None:
+        for i in range(1, len(keys)):
+            if keys[i] == keys[i - 1]:
+                raise ValueError(
+                    f"duplicate date {date_list[order[i]]!r}: each point needs a unique date"
+                )
+
+    if rebase is None:
+        rebase = ()
+    elif isinstance(rebase, dt.date | np.datetime64):
+        rebase = (rebase,)
+    rebase_keys: set[Any] = {_date_key(d) for d in rebase}
+    if plain:
+        # Rows are keyed by their date here; a rebase "date" with a time of day matches none.
+        rebase_keys = {dt.date.fromordinal(day) for day, ns in rebase_keys if ns == 0}
+    if not rebase_keys or not keys:
+        return order, out_dates, None
+    starts = np.fromiter((k in rebase_keys for k in keys), dtype=np.bool_, count=len(keys))
+    return order, out_dates, starts if starts.any() else None
+
+
+def _output_dates(
+    date_list: list[Any], order: list[int], sorted_keys: list[tuple[int, int]]
+) -> list[Any]:
+    if all(ns == 0 for _, ns in sorted_keys):
+        return [
+            d if type(d) is dt.date else dt.date.fromordinal(ordinal)
+            for d, (ordinal, _) in zip((date_list[i] for i in order), sorted_keys, strict=True)
+        ]
+    return [pd.Timestamp(date_list[i]) for i in order]
+
+
+def _window_sums(x: npt.NDArray[Any], width: int) -> npt.NDArray[Any]:
+    """Sum of x[w : w + width] for every full window start w (booleans count 0/1)."""
+    # One correlation with a run of ones: a single numpy call, much cheaper than slice arithmetic
+    # at these lengths. Only used on booleans and on small whole numbers, whose sums are exact in
+    # any order; int8 holds a count up to 127, windows are at most 7 wide.
+    if x.dtype == np.bool_:
+        x = x.view(np.int8)
+    return np.correlate(x, np.ones(width, dtype=x.dtype), "valid")
+
+
+def _in_a_run(fires: BoolArray) -> BoolArray:
+    """Per padded row r: does one of the windows of RUN rows containing it fire?
+
+    ``fires[w]`` is the window of rows w .. w+RUN-1, for every start w up to ``length - RUN``;
+    row r lies in the windows starting at r-RUN+1 .. r, and windows that would run past either end
+    are the package's zero padding, never firing. A full convolution sums exactly those.
+    """
+    hits = np.convolve(fires.view(np.int8), np.ones(RUN, dtype=np.int8))
+    in_run: BoolArray = hits > 0
+    return in_run
+
+
+# Stands in for NaN in window sums of signs (-1, 0, +1): a window of k signs sums to +k or -k
+# only when every one of them is known and +1 or -1; any NaN puts the sum at 100 - k or more.
+_NAN_CODE: Final = 100.0
+
+
+def _part_trend(
+    steps: FloatArray, pos: IntArray, length: int, *, any_missing: bool
+) -> tuple[BoolArray, int]:
+    """Per padded row: is it in a run of 7 with six strictly rising (or falling) steps? And the
+    crash count.
+
+    `steps` are the signs of the padded series' differences, NaN where either row is missing or
+    padding, so a window of six +1 (or -1) steps lies inside one group.
+    """
+    # index w: the six steps of rows w .. w+6
+    sums = _window_sums(np.where(np.isnan(steps), _NAN_CODE, steps), RUN - 1)
+    fires = np.abs(sums) == RUN - 1
+    crashes = 0
+    if any_missing:
+        # Where R's all() would return NA and its if() stop (module docstring): not a trend here.
+        # A sum is 100 * (missing steps) + (rising - falling); R stops when some step is missing
+        # and all the others move the same way, i.e. |rising - falling| = 6 - missing. Only
+        # windows of seven real rows of one group count (padding is NaN too).
+        real = np.zeros(length, dtype=np.bool_)
+        real[pos] = True
+        valid = _window_sums(real, RUN) == RUN
+        n_missing = np.round(sums / _NAN_CODE)
+        same_way = np.abs(sums - _NAN_CODE * n_missing) == RUN - 1 - n_missing
+        crashes = int((valid & (n_missing > 0) & same_way).sum())
+    return _in_a_run(fires), crashes
+
+
+def _part_two_in_three(
+    close_e: FloatArray, rtm_e: FloatArray, pos: IntArray, *, all_known: bool
+) -> Tri:
+    """ptd_two_in_three then ptd_part_of_two_in_three, NA included, for the rows at `pos`."""
+    # Window starting at w covers rows w .. w+2. close_e holds 1, 0 and NaN, rtm_e +1, 0, -1 and
+    # NaN; a NaN sum is R's NA, and compares false, so term_t marks the definitely-TRUE windows.
+    near = _window_sums(close_e, 3)
+    side = np.abs(_window_sums(rtm_e, 3))
+    term_t = (near >= 2) & (side == 3)
+    # A row is judged by the windows starting 0, 1 and 2 rows before it (R's `||`, Kleene OR):
+    # index k below counts windows k .. k+2, the ones judging row k + 2. Padding keeps every row
+    # at pos at least two slots from either end.
+    at = pos - 2
+    close_row = close_e[pos]
+    part_t = (_window_sums(term_t, 3)[at] > 0) & (close_row == 1)
+    if all_known:
+        return part_t, ~part_t
+    term_f = (near < 2) | (side < 3)  # the sums are whole numbers: |side| != 3 is side < 3
+    part_f = (_window_sums(term_f, 3)[at] == 3) | (close_row == 0)
+    return part_t, part_f
+
+
+def _part_shift(rtm_e: FloatArray, pos: IntArray, *, all_known: bool) -> Tri:
+    """ptd_seven_point_one_side_mean then ptd_part_of_seven_trend, NA included, for the rows at
+    `pos`.
+
+    rtm_e holds only -1, 0, +1 and NaN, so R's ``all(x[i] == x[i - 1:6]) & x[i] != 0`` for the
+    window of rows w .. w+6 (judged at its last row) is TRUE when all seven rows are +1 or all
+    are -1, FALSE when the last is 0 or an earlier row is known and differs from a non-zero last,
+    and NA otherwise (last row missing, or only missing rows differ).
+    """
+    coded = rtm_e if all_known else np.where(np.isnan(rtm_e), _NAN_CODE, rtm_e)
+    run_t = np.abs(_window_sums(coded, RUN)) == RUN
+    # any() over the windows holding the row: TRUE if one fires, FALSE if all are known not to,
+    # NA otherwise.
+    part_t = _in_a_run(run_t)[pos]
+    if all_known:
+        return part_t, ~part_t
+    last = rtm_e[RUN - 1 :]
+    earlier = rtm_e[:-1]  # windows of six over this are rows w .. w+5
+    # NaN compares false: these say whether a known earlier row is not +1 (not -1).
+    below = _window_sums(earlier <= 0, RUN - 1) > 0
+    above = _window_sums(earlier >= 0, RUN - 1) > 0
+    run_f = (last == 0) | ((last == 1) & below) | ((last == -1) & above)
+    return part_t, ~_in_a_run(~run_f)[pos]
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
+
+
+# The acceptance adapter passes the first six arguments positionally, hence PLR0917.
 def xmr(  # noqa: PLR0917
     values: Sequence[float | None] | Iterable[Any],
     dates: Sequence[Any] | Iterable[Any],
@@ -317,156 +747,67 @@ def xmr(  # noqa: PLR0917
     per rebase group, as the package's ``summary()`` plus ``mean_moving_range``; None for NaN),
     ``too_few_points`` (the latest group has no moving range, so no limits at all), and the
     ``improvement_direction`` and ``target`` used, for `summarise`.
+
+    For the scorecard's icons and limits alone, `summary` gives the same answers without
+    building the DataFrame.
     """
-    _check_direction(improvement_direction)
-    fix = _check_fix(fix_after_n_points)
-    target_value = _check_target(target)
-
-    y_in = _as_values(values)
-    date_list = list(dates)
-    if len(date_list) != len(y_in):
-        raise ValueError(
-            f"values and dates must have the same length ({len(y_in)} values, "
-            f"{len(date_list)} dates)"
-        )
-    keys = [_date_key(d) for d in date_list]
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    sorted_keys = [keys[i] for i in order]
-    for i in range(1, len(sorted_keys)):
-        if sorted_keys[i] == sorted_keys[i - 1]:
-            raise ValueError(
-                f"duplicate date {date_list[order[i]]!r}: each point needs a unique date"
-            )
-    if rebase is None:
-        rebase = ()
-    elif isinstance(rebase, dt.date | np.datetime64):
-        rebase = (rebase,)
-    rebase_keys = {_date_key(d) for d in rebase}
-
-    n = len(order)
-    y = y_in[np.asarray(order, dtype=np.intp)]
-    out_dates = _output_dates(date_list, order, sorted_keys)
-    if n == 0:
-        return _empty_frame(improvement_direction, target_value)
-
-    starts_flag = np.fromiter((k in rebase_keys for k in sorted_keys), dtype=np.bool_, count=n)
-    rebase_group = np.cumsum(starts_flag, dtype=np.int64)
-    bounds = np.flatnonzero(np.r_[True, starts_flag[1:], True])  # group start rows, then n
-    n_groups = len(bounds) - 1
-    group_index = rebase_group - rebase_group[0]
-    sizes = np.diff(bounds)
-
-    mean = np.empty(n)
-    amr = np.empty(n)
-    stats: list[_GroupStats] = []
-    for g in range(n_groups):
-        lo, hi = int(bounds[g]), int(bounds[g + 1])
-        k = hi - lo if fix is None else min(fix, hi - lo)
-        s = _group_stats(y[lo : lo + k], screen_outliers)
-        stats.append(s)
-        mean[lo:hi] = s.mean
-        amr[lo:hi] = s.amr
-    lpl = mean - LIMIT * amr
-    upl = mean + LIMIT * amr
-    nlpl = mean - LIMIT_CLOSE * amr
-    nupl = mean + LIMIT_CLOSE * amr
-
-    judged = ~np.isnan(y) & ~np.isnan(upl)
-    beyond = (y > upl) | (y < lpl)
-    outside: Tri = (judged & beyond, judged & ~beyond)
-    near = (y < nlpl) | (y > nupl)
-    close: Tri = (judged & ~beyond & near, judged & (beyond | ~near))
-    rtm = np.sign(y - mean)
-
-    # Working copy with _PAD empty slots before, between and after groups (the package's zero
-    # padding: known, never firing), so every window is a plain slice.
-    pos = np.arange(n) + _PAD * (group_index + 1)
-    length = n + _PAD * (n_groups + 1)
-    real = np.zeros(length, dtype=np.bool_)
-    real[pos] = True
-
-    def spread(x: FloatArray, fill: float) -> FloatArray:
-        e = np.full(length, fill)
-        e[pos] = x
-        return e
-
-    y_e = spread(y, math.nan)
-    rtm_e = spread(rtm, 0.0)
-    close_e = spread(np.where(close[0], 1.0, np.where(close[1], 0.0, math.nan)), 0.0)
-
-    part_trend_e, missing_trend_windows = _part_trend(y_e, real, length)
-    two_t, two_f = _part_two_in_three(close_e, rtm_e, length)
-    part_two: Tri = (two_t[pos], two_f[pos])
-    shift_t, shift_f = _part_shift(rtm_e, length)
-    part_shift: Tri = (shift_t[pos], shift_f[pos])
-
-    # Direction of a trend point: the step to the next row when that row is also in a trend, the
-    # step from the previous row otherwise; 0 (first row) and NaN count as "Decreasing".
-    nxt = np.r_[part_trend_e[1:], False]
-    step_next = np.sign(np.r_[y_e[1:], math.nan] - y_e)
-    step_prev = np.sign(y_e - np.r_[math.nan, y_e[:-1]])
-    increasing = (np.where(part_trend_e & nxt, step_next, step_prev) == 1)[pos]
-    part_trend = part_trend_e[pos]
-
-    above = rtm > 0
-    code = _label_codes(
-        outside=outside[0],
-        above=above,
-        trend=part_trend,
-        increasing=increasing,
-        two=part_two[0],
-        shift=part_shift[0],
+    chart = _compute(
+        values,
+        dates,
+        improvement_direction,
+        target,
+        rebase,
+        fix_after_n_points,
+        screen_outliers,
     )
-    label = _LABELS[code]
-    v = _LABEL_SIGNS[code]
-    flag = code != 0
-    high, low = _POINT_TYPES[improvement_direction]
-    point_type = np.array(["common_cause", high, low], dtype=object)[v]
-
-    short = np.repeat(sizes < SHORT_GROUP_THRESHOLD, sizes)
+    series = chart.series
+    if not chart.dates:
+        return _empty_frame(series)
+    n = len(chart.dates)
+    flag = chart.code != 0
     frame = pd.DataFrame(
         {
-            "date": np.array(out_dates, dtype=object),
-            "value": y,
-            "rebase_group": rebase_group,
-            "short_group_warning": short,
-            "mean": mean,
-            "lpl": lpl,
-            "upl": upl,
-            "nlpl": nlpl,
-            "nupl": nupl,
-            "outside_limits": _nullable_bool(outside),
-            "close_to_limits": _nullable_bool(close),
+            "date": np.array(chart.dates, dtype=object),
+            "value": chart.value,
+            "rebase_group": chart.rebase_group,
+            "short_group_warning": chart.short,
+            "mean": chart.mean,
+            "lpl": chart.lpl,
+            "upl": chart.upl,
+            "nlpl": chart.nlpl,
+            "nupl": chart.nupl,
+            "outside_limits": _nullable_bool(chart.outside),
+            "close_to_limits": _nullable_bool(chart.close),
             "relative_to_mean": pd.arrays.IntegerArray(
-                np.nan_to_num(rtm).astype(np.int64), np.isnan(rtm)
+                np.nan_to_num(chart.rtm).astype(np.int64), np.isnan(chart.rtm)
             ),
             "part_trend": pd.arrays.IntegerArray(
-                part_trend.astype(np.int64), np.zeros(n, dtype=np.bool_)
+                chart.part_trend.astype(np.int64), np.zeros(n, dtype=np.bool_)
             ),
-            "part_two_in_three": _nullable_int(part_two),
-            "part_shift": _nullable_int(part_shift),
-            "special_cause_type": label,
+            "part_two_in_three": _nullable_int(chart.part_two),
+            "part_shift": _nullable_int(chart.part_shift),
+            "special_cause_type": _LABELS[chart.code],
             "special_cause_flag": flag,
-            "point_type": point_type,
+            "point_type": chart.point_type,
         },
-        copy=False,  # every column is a fresh array made above
+        # Every column is an array of this call's own: _compute makes fresh arrays (the values
+        # too: _as_values always copies) and hands them over.
+        copy=False,
     )
-
-    variation_type = str(point_type[-1])
-    assurance_type = _assurance(improvement_direction, target_value, lpl[-1], upl[-1])
-    warnings = [SHORT_GROUP_WARNING] if bool(short.any()) else []
-    if missing_trend_windows:
-        warnings.append(MISSING_IN_TREND_WARNING.format(n=missing_trend_windows))
-    summary = []
+    group_summary = []
+    point_type = chart.point_type
+    assurance_type = series["assurance_type"]
+    bounds = chart.bounds
+    n_groups = len(bounds) - 1
     for g in range(n_groups):
-        lo, hi = int(bounds[g]), int(bounds[g + 1])
-        summary.append(
+        lo, hi = bounds[g], bounds[g + 1]
+        group_summary.append(
             {
-                "rebase_group": int(rebase_group[lo]),
-                "mean": _none_if_nan(mean[lo]),
-                "lpl": _none_if_nan(lpl[lo]),
-                "upl": _none_if_nan(upl[lo]),
-                "mean_moving_range": _none_if_nan(stats[g].amr),
+                "rebase_group": int(chart.rebase_group[lo]),
+                "mean": _none_if_nan(chart.mean[lo]),
+                "lpl": _none_if_nan(chart.lpl[lo]),
+                "upl": _none_if_nan(chart.upl[lo]),
+                "mean_moving_range": _none_if_nan(chart.amr[g]),
                 "n": hi - lo,
                 "common_cause": int(hi - lo - flag[lo:hi].sum()),
                 "special_cause_improvement": int(
@@ -477,108 +818,79 @@ def xmr(  # noqa: PLR0917
                 "assurance_type": assurance_type if g == n_groups - 1 else None,
             }
         )
-    frame.attrs.update(
-        variation_type=variation_type,
-        variation_icon=_VARIATION_ICONS[improvement_direction][variation_type],
-        assurance_type=assurance_type,
-        assurance_icon=None if assurance_type is None else _ASSURANCE_ICONS[assurance_type],
-        warnings=warnings,
-        summary=summary,
-        too_few_points=math.isnan(stats[-1].amr0),
-        improvement_direction=improvement_direction,
-        target=target_value,
-    )
+    frame.attrs.update(_attrs(series, group_summary))
     return frame
 
 
-def _output_dates(
-    date_list: list[Any], order: list[int], sorted_keys: list[tuple[int, int]]
-) -> list[Any]:
-    if all(ns == 0 for _, ns in sorted_keys):
-        return [
-            d if type(d) is dt.date else dt.date.fromordinal(ordinal)
-            for d, (ordinal, _) in zip((date_list[i] for i in order), sorted_keys, strict=True)
-        ]
-    return [pd.Timestamp(date_list[i]) for i in order]
+def summary(  # noqa: PLR0917
+    values: Sequence[float | None] | Iterable[Any],
+    dates: Sequence[Any] | Iterable[Any],
+    improvement_direction: str = "increase",
+    target: float | None = None,
+    rebase: Iterable[Any] | None = (),
+    fix_after_n_points: float | None = None,
+    screen_outliers: bool = True,
+) -> tuple[SpcSummary, dict[str, list[Any]]]:
+    """``summarise(xmr(...))`` and the chart's points, without building a DataFrame.
 
+    Takes `xmr`'s arguments and raises as it does. Returns the `SpcSummary` that
+    ``summarise(xmr(...))`` returns, equal field for field, and the columns a chart draws as
+    plain lists in ascending date order, equal to xmr's columns of the same names: ``date``
+    (``datetime.date``, or ``pandas.Timestamp`` when a time of day was given), ``value``,
+    ``mean``, ``lpl``, ``upl`` (float, NaN where missing) and ``point_type`` (str).
 
-def _window_count(x: BoolArray, width: int) -> IntArray:
-    """How many of x[w .. w+width-1] are true, for every full window start w."""
-    m = len(x) - width + 1
-    count = np.zeros(m, dtype=np.int64)
-    for j in range(width):
-        count += x[j : j + m]
-    return count
-
-
-def _any_ending(ends: BoolArray, length: int) -> BoolArray:
-    """Per row: does a window of RUN rows ending at it or at one of the next RUN-1 rows fire?
-
-    `ends` has `length + RUN - 1` slots, the firing state of the window ending at each row; the
-    slots after the last row are the package's zero padding.
+    This is the path for the scorecard, which summarises hundreds of series: pandas' share of
+    `xmr` (building the frame, and deep-copying ``attrs`` into every column read) is most of its
+    cost and none of the answer.
     """
-    out = ends[:length].copy()
-    for j in range(1, RUN):
-        out |= ends[j : j + length]
-    return out
+    chart = _compute(
+        values,
+        dates,
+        improvement_direction,
+        target,
+        rebase,
+        fix_after_n_points,
+        screen_outliers,
+    )
+    points: dict[str, list[Any]] = {
+        "date": chart.dates,
+        "value": chart.value.tolist(),
+        "mean": chart.mean.tolist(),
+        "lpl": chart.lpl.tolist(),
+        "upl": chart.upl.tolist(),
+        "point_type": chart.point_type.tolist(),
+    }
+    series = chart.series
+    if not chart.dates:
+        return _empty_summary(series), points
+    latest = chart.bounds[-2]  # first row of the latest rebase group
+    return (
+        _summary_of(
+            series,
+            mean=points["mean"][-1],
+            lpl=points["lpl"][-1],
+            upl=points["upl"][-1],
+            n_points=int(np.count_nonzero(~np.isnan(chart.value[latest:]))),
+            trial_limits=bool(chart.short[-1]),
+            latest_point_type=points["point_type"][-1],
+        ),
+        points,
+    )
 
 
-def _part_trend(y_e: FloatArray, real: BoolArray, length: int) -> tuple[BoolArray, int]:
-    """Rows in a run of 7 with six strictly rising (or falling) steps; and the crash count."""
-    if length < RUN:
-        return np.zeros(length, dtype=np.bool_), 0
-    steps = np.sign(np.diff(y_e))  # steps[w .. w+5] belong to the window of rows w .. w+6
-    rising = _window_count(steps == 1, RUN - 1)
-    falling = _window_count(steps == -1, RUN - 1)
-    missing = _window_count(np.isnan(steps), RUN - 1)
-    valid = _window_count(real, RUN) == RUN  # all seven rows are real rows of one group
-    fires = valid & ((rising == RUN - 1) | (falling == RUN - 1))
-    # Where R's all() would return NA and its if() stop (module docstring): not a trend here.
-    same_way = (rising + missing == RUN - 1) | (falling + missing == RUN - 1)
-    crashes = valid & (missing > 0) & same_way
-    ends = np.zeros(length + RUN - 1, dtype=np.bool_)
-    ends[RUN - 1 : length] = fires
-    return _any_ending(ends, length), int(crashes.sum())
-
-
-def _part_two_in_three(close_e: FloatArray, rtm_e: FloatArray, length: int) -> Tri:
-    """ptd_two_in_three then ptd_part_of_two_in_three, NA included."""
-    # Window starting at w covers rows w .. w+2; NaN sums are R's NA.
-    v = close_e[:-2] + close_e[1:-1] + close_e[2:]
-    r = rtm_e[:-2] + rtm_e[1:-1] + rtm_e[2:]
-    term_t, term_f = _and(_tri_from_float(v, v >= 2), _tri_from_float(r, np.abs(r) == 3))
-    m = len(term_t)
-    fired_t = np.zeros(length, dtype=np.bool_)
-    fired_f = np.ones(length, dtype=np.bool_)
-    # A row is judged by the windows starting 0, 1 and 2 rows before it (R's `||`, Kleene OR).
-    for offset in range(3):
-        fired_t[offset : offset + m] |= term_t
-        fired_f[offset : offset + m] &= term_f
-    return _and((fired_t, fired_f), _tri_from_float(close_e, close_e == 1))
-
-
-def _part_shift(rtm_e: FloatArray, length: int) -> Tri:
-    """ptd_seven_point_one_side_mean then ptd_part_of_seven_trend, NA included."""
-    m = length - RUN + 1
-    last = rtm_e[RUN - 1 :]  # the row each window of rows w .. w+6 is judged at
-    last_known = ~np.isnan(last)
-    all_t = np.ones(m, dtype=np.bool_)
-    any_f = np.zeros(m, dtype=np.bool_)
-    for j in range(RUN - 1):
-        earlier = rtm_e[j : j + m]
-        both = last_known & ~np.isnan(earlier)
-        same = earlier == last
-        all_t &= same & both
-        any_f |= ~same & both
-    run_t, run_f = _and((all_t, any_f), _tri_from_float(last, last != 0))
-    ends_t = np.zeros(length + RUN - 1, dtype=np.bool_)
-    ends_f = np.ones(length + RUN - 1, dtype=np.bool_)
-    ends_t[RUN - 1 : length] = run_t
-    ends_f[RUN - 1 : length] = run_f
-    # any() over the windows ending at the row or the next six rows: TRUE if one fires, FALSE
-    # if all are known not to, NA otherwise.
-    not_f = _any_ending(~ends_f, length)
-    return _any_ending(ends_t, length), ~not_f
+def _attrs(series: dict[str, Any], group_summary: list[dict[str, Any]]) -> dict[str, Any]:
+    """xmr's attrs, in their documented order."""
+    return {
+        "variation_type": series["variation_type"],
+        "variation_icon": series["variation_icon"],
+        "assurance_type": series["assurance_type"],
+        "assurance_icon": series["assurance_icon"],
+        "warnings": series["warnings"],
+        "summary": group_summary,
+        "too_few_points": series["too_few_points"],
+        "improvement_direction": series["improvement_direction"],
+        "target": series["target"],
+    }
 
 
 # special_cause_type codes: index into _LABELS / the sign in _LABEL_SIGNS.
@@ -639,7 +951,7 @@ def _none_if_nan(x: float) -> float | None:
     return None if math.isnan(x) else float(x)
 
 
-def _empty_frame(direction: str, target: float | None) -> pd.DataFrame:
+def _empty_frame(series: dict[str, Any]) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "date": pd.Series([], dtype=object),
@@ -658,18 +970,7 @@ def _empty_frame(direction: str, target: float | None) -> pd.DataFrame:
             "point_type": pd.Series([], dtype=object),
         }
     )
-    # An empty series has no limits to judge a target against: no assurance.
-    frame.attrs.update(
-        variation_type="common_cause",
-        variation_icon="common_cause",
-        assurance_type=None,
-        assurance_icon=None,
-        warnings=[],
-        summary=[],
-        too_few_points=True,
-        improvement_direction=direction,
-        target=target,
-    )
+    frame.attrs.update(_attrs(series, []))
     return frame
 
 
@@ -752,40 +1053,75 @@ class SpcSummary:
 
 
 def summarise(df: pd.DataFrame) -> SpcSummary:
-    """SpcSummary of an `xmr` result (it reads the fields `xmr` leaves in ``df.attrs``)."""
+    """SpcSummary of an `xmr` result (it reads the fields `xmr` leaves in ``df.attrs``).
+
+    The latest group's limits and size come from ``attrs["summary"]``, and only the ``value``
+    column is read: pandas deep-copies ``attrs`` (the whole per-group summary) into every column
+    it hands out, so each column read costs more than the arithmetic. `summary` skips the frame
+    altogether.
+    """
     attrs = df.attrs
-    direction = str(attrs.get("improvement_direction", "increase"))
-    has_target = attrs.get("target") is not None
     if len(df) == 0:
-        return SpcSummary(
-            variation_type="common_cause",
-            variation_icon="common_cause",
-            assurance_type=None,
-            assurance_icon=None,
-            mean=math.nan,
-            lpl=math.nan,
-            upl=math.nan,
-            n_points=0,
-            trial_limits=False,
-            latest_point_type="common_cause",
-            too_few_points=True,
-            has_target=has_target,
-            improvement_direction=direction,
-        )
-    group = df["rebase_group"].to_numpy()
-    values = df["value"].to_numpy(dtype=np.float64)
-    return SpcSummary(
-        variation_type=str(attrs["variation_type"]),
-        variation_icon=str(attrs["variation_icon"]),
-        assurance_type=attrs["assurance_type"],
-        assurance_icon=attrs["assurance_icon"],
-        mean=float(df["mean"].to_numpy(dtype=np.float64)[-1]),
-        lpl=float(df["lpl"].to_numpy(dtype=np.float64)[-1]),
-        upl=float(df["upl"].to_numpy(dtype=np.float64)[-1]),
-        n_points=int((~np.isnan(values[group == group[-1]])).sum()),
-        trial_limits=bool(df["short_group_warning"].iat[-1]),
-        latest_point_type=str(df["point_type"].iat[-1]),
-        too_few_points=bool(attrs.get("too_few_points", False)),
-        has_target=has_target,
-        improvement_direction=direction,
+        return _empty_summary(attrs)
+    latest = attrs["summary"][-1]
+    rows = int(latest["n"])  # the latest group is the last `rows` rows
+    values = df["value"].to_numpy(dtype=np.float64)[-rows:]
+    return _summary_of(
+        attrs,
+        mean=_nan_if_none(latest["mean"]),
+        lpl=_nan_if_none(latest["lpl"]),
+        upl=_nan_if_none(latest["upl"]),
+        n_points=int(np.count_nonzero(~np.isnan(values))),
+        trial_limits=rows < SHORT_GROUP_THRESHOLD,
+        latest_point_type=str(latest["variation_type"]),
     )
+
+
+def _summary_of(
+    series: Mapping[Any, Any],
+    *,
+    mean: float,
+    lpl: float,
+    upl: float,
+    n_points: int,
+    trial_limits: bool,
+    latest_point_type: str,
+) -> SpcSummary:
+    """SpcSummary from xmr's series-level results (its attrs) and the latest group's figures."""
+    return SpcSummary(
+        variation_type=str(series["variation_type"]),
+        variation_icon=str(series["variation_icon"]),
+        assurance_type=series["assurance_type"],
+        assurance_icon=series["assurance_icon"],
+        mean=mean,
+        lpl=lpl,
+        upl=upl,
+        n_points=n_points,
+        trial_limits=trial_limits,
+        latest_point_type=latest_point_type,
+        too_few_points=bool(series.get("too_few_points", False)),
+        has_target=series.get("target") is not None,
+        improvement_direction=str(series.get("improvement_direction", "increase")),
+    )
+
+
+def _empty_summary(series: Mapping[Any, Any]) -> SpcSummary:
+    return SpcSummary(
+        variation_type="common_cause",
+        variation_icon="common_cause",
+        assurance_type=None,
+        assurance_icon=None,
+        mean=math.nan,
+        lpl=math.nan,
+        upl=math.nan,
+        n_points=0,
+        trial_limits=False,
+        latest_point_type="common_cause",
+        too_few_points=True,
+        has_target=series.get("target") is not None,
+        improvement_direction=str(series.get("improvement_direction", "increase")),
+    )
+
+
+def _nan_if_none(x: float | None) -> float:
+    return math.nan if x is None else float(x)

@@ -36,11 +36,18 @@ def spc_points(actuals: pd.DataFrame, row: dict[str, Any]) -> list[dict[str, Any
     direction = Polarity(row["polarity"]).spc_direction
     target = row.get("target") if direction != "neutral" else None
     periods = [p.date() for p in pd.to_datetime(actuals["period"])]
-    chart = spc.xmr(list(actuals["value"].astype(float)), periods, direction, target)
+    _, chart = spc.summary(list(actuals["value"].astype(float)), periods, direction, target)
     return [
-        {"date": d.isoformat(), "value": v, "mean": m, "lpl": lo, "upl": up, "point_type": t}
+        {
+            "date": pd.Timestamp(d).date().isoformat(),
+            "value": v,
+            "mean": m,
+            "lpl": lo,
+            "upl": up,
+            "point_type": t,
+        }
         for d, v, m, lo, up, t in zip(
-            chart["date"].map(lambda x: pd.Timestamp(x).date()),
+            chart["date"],
             chart["value"],
             chart["mean"],
             chart["lpl"],
