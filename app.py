@@ -42,6 +42,7 @@ INDEX_TEMPLATE = """<!DOCTYPE html>
 #: Navigation: (label, path, roles that see it; empty = everyone signed in).
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Scorecard", "/", ()),
+    ("Plan", "/plan", ()),
     ("Data", "/data", ("data_team", "admin")),
     ("Administration", "/admin", ("admin",)),
     ("Accessibility", "/accessibility", ()),
@@ -115,11 +116,12 @@ def shell(settings: Settings, demo: bool) -> html.Div:
                 **{"aria-label": "Demo data"},
                 children=[
                     html.Strong("Demo data. "),
-                    "Measures, baselines, targets, quoted comparators and the July 2020 figures "
-                    "are from Southampton's published Improvement Plan 2020-21; published "
-                    "benchmarks are "
-                    "DfE LAIT (Open Government Licence). Every other monthly figure, action status "
-                    "and commentary is simulated.",
+                    "Measures, baselines, targets, quoted comparators, the July 2020 figures and "
+                    "the plan's actions are from Southampton's published Improvement Plan "
+                    "2020-21; published benchmarks are DfE LAIT (Open Government Licence); "
+                    "Stockton's 2013 action plan updates and Wiltshire's milestones are real "
+                    "examples. Every other monthly figure, Southampton's action statuses and "
+                    "updates, Wiltshire's judgements and all commentary are simulated.",
                 ],
             )
         ]

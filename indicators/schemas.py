@@ -62,6 +62,17 @@ RULES: dict[str, Rule] = {
     ),
     "unique_commentary": Rule("period", "is a second commentary for the same indicator and month"),
     "unique_action": Rule("action_id", "appears twice on this sheet"),
+    # The improvement plan's sheets (issue #9).
+    "unique_update": Rule("as_of", "is a second update for the same action on the same day"),
+    "unique_recommendation": Rule("recommendation_id", "appears twice on this sheet"),
+    "unique_milestone": Rule("milestone_id", "appears twice on this sheet"),
+    "unique_judgement": Rule(
+        "judged_on", "is a second judgement of the same milestone on the same day"
+    ),
+    "unique_plan": Rule("plan_id", "appears twice on this sheet"),
+    "next_board_after_as_at": Rule(
+        "next_board_date", "is before as_at: the next board meets after progress is judged"
+    ),
 }
 
 
@@ -244,6 +255,75 @@ class ActionsSchema(pa.DataFrameModel):
         strict = False
 
 
+class UpdatesSchema(pa.DataFrameModel):
+    action_id: Any = pa.Field(nullable=True)
+    as_of: Any = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="unique_update")
+    def unique_update(cls, df: pd.DataFrame) -> pd.Series:
+        return _unique(df, ["action_id", "as_of"])
+
+    class Config:
+        strict = False
+
+
+class RecommendationsSchema(pa.DataFrameModel):
+    recommendation_id: Any = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="unique_recommendation")
+    def unique_recommendation(cls, df: pd.DataFrame) -> pd.Series:
+        return _unique(df, ["recommendation_id"])
+
+    class Config:
+        strict = False
+
+
+class MilestonesSchema(pa.DataFrameModel):
+    milestone_id: Any = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="unique_milestone")
+    def unique_milestone(cls, df: pd.DataFrame) -> pd.Series:
+        return _unique(df, ["milestone_id"])
+
+    class Config:
+        strict = False
+
+
+class JudgementsSchema(pa.DataFrameModel):
+    milestone_id: Any = pa.Field(nullable=True)
+    judged_on: Any = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="unique_judgement")
+    def unique_judgement(cls, df: pd.DataFrame) -> pd.Series:
+        return _unique(df, ["milestone_id", "judged_on"])
+
+    class Config:
+        strict = False
+
+
+class PlansSchema(pa.DataFrameModel):
+    plan_id: Any = pa.Field(nullable=True)
+    as_at: Any = pa.Field(nullable=True)
+    next_board_date: Any = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name="unique_plan")
+    def unique_plan(cls, df: pd.DataFrame) -> pd.Series:
+        return _unique(df, ["plan_id"])
+
+    @pa.dataframe_check(name="next_board_after_as_at")
+    def next_board_after_as_at(cls, df: pd.DataFrame) -> pd.Series:
+        # Dates are datetime.date objects (or None): compare only where both are given.
+        both = df["as_at"].notna() & df["next_board_date"].notna()
+        later = [
+            bool(board >= at) if ok else True
+            for board, at, ok in zip(df["next_board_date"], df["as_at"], both, strict=True)
+        ]
+        return pd.Series(later, index=df.index)
+
+    class Config:
+        strict = False
+
+
 SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     "Indicators": IndicatorsSchema,
     "Actuals": ActualsSchema,
@@ -251,6 +331,11 @@ SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     "Comparators": ComparatorsSchema,
     "Commentary": CommentarySchema,
     "Actions": ActionsSchema,
+    "Updates": UpdatesSchema,
+    "Recommendations": RecommendationsSchema,
+    "Milestones": MilestonesSchema,
+    "Judgements": JudgementsSchema,
+    "Plans": PlansSchema,
 }
 
 

@@ -241,7 +241,8 @@ COMMENTARY = Sheet(
 
 ACTIONS = Sheet(
     name="Actions",
-    description="The improvement plan: one row per action.",
+    description="The improvement plan: one row per action. Its status and update are a progress "
+    "report dated status_as_of (default: the day of the load); the Updates sheet adds more.",
     key=("action_id",),
     columns=(
         Column("action_id", Kind.ID, True, "Short stable id, e.g. LS-01.", max_length=MAX_ID),
@@ -271,11 +272,248 @@ ACTIONS = Sheet(
             "Indicator ids separated by ;",
             max_length=MAX_TEXT,
         ),
+        # Optional columns added for the plan pages (issue #9); the nine above are DESIGN's.
+        Column(
+            "recommendation_id",
+            Kind.ID,
+            False,
+            "The recommendation's id on the Recommendations sheet, linking the action to its "
+            "plan, timescale, theme and outcome.",
+            max_length=MAX_ID,
+        ),
+        Column(
+            "area",
+            Kind.TEXT,
+            False,
+            "The service area the action belongs to, e.g. Early Help (area pages and filters).",
+            max_length=100,
+        ),
+        Column(
+            "lead_agency",
+            Kind.TEXT,
+            False,
+            "The agency that leads, when it is not the council's children's services.",
+            max_length=200,
+        ),
+        Column("partners", Kind.TEXT, False, "Key partners.", max_length=MAX_TEXT),
+        Column("resources", Kind.TEXT, False, "Cost or resources.", max_length=MAX_TEXT),
+        Column(
+            "how_measured",
+            Kind.TEXT,
+            False,
+            "How progress is measured: the plan's performance measure or evidence.",
+            max_length=MAX_TEXT,
+        ),
+        Column(
+            "due_text",
+            Kind.TEXT,
+            False,
+            "The deadline as the plan words it, e.g. Report to CMT in April 2013.",
+            max_length=300,
+        ),
+        Column(
+            "status_as_of",
+            Kind.DATE,
+            False,
+            "The date the status and update describe. Default: the day the workbook is loaded.",
+        ),
+        Column(
+            "revised_due_date",
+            Kind.DATE,
+            False,
+            "A revised deadline. The original due_date stays shown beside it.",
+        ),
+    ),
+)
+
+#: Coded values of the plan sheets.
+TIMESCALES: tuple[str, ...] = ("immediately", "3 months", "6 months")
+JUDGEMENTS: tuple[str, ...] = ("met", "partly_met", "not_met")
+
+UPDATES = Sheet(
+    name="Updates",
+    description="Progress updates, appended each reporting cycle: one row per action and date. "
+    "A later row never replaces an earlier one; the newest is the action's status.",
+    key=("action_id", "as_of"),
+    columns=(
+        Column(
+            "action_id",
+            Kind.ID,
+            True,
+            "An action id from the Actions sheet or the store.",
+            max_length=MAX_ID,
+        ),
+        Column("as_of", Kind.DATE, True, "The date the update describes (not in the future)."),
+        Column("status", Kind.CODE, True, "Progress at that date.", _codes(ActionStatus)),
+        Column("update", Kind.TEXT, False, "What has happened.", max_length=MAX_TEXT),
+        Column(
+            "revised_due_date",
+            Kind.DATE,
+            False,
+            "A revised deadline, if the timescale has changed. The original stays shown.",
+        ),
+        Column("author", Kind.TEXT, False, "Who wrote it. Default: the uploader.", max_length=200),
+    ),
+)
+
+RECOMMENDATIONS = Sheet(
+    name="Recommendations",
+    description="The recommendations the plan answers (an inspection, an investigation report, "
+    "a practice review), with their timescale, theme and the outcome sought.",
+    key=("recommendation_id",),
+    columns=(
+        Column("recommendation_id", Kind.ID, True, "Short stable id, e.g. R1.", max_length=MAX_ID),
+        Column("recommendation", Kind.TEXT, True, "The recommendation.", max_length=MAX_TEXT),
+        Column(
+            "plan",
+            Kind.ID,
+            False,
+            "A plan_id from the Plans sheet. Blank: the council's own plan.",
+            max_length=MAX_ID,
+        ),
+        Column(
+            "source",
+            Kind.TEXT,
+            False,
+            "Where it comes from, e.g. Ofsted ILACS 2019, Investigation report REC 2.",
+            max_length=200,
+        ),
+        Column(
+            "timescale",
+            Kind.CODE,
+            False,
+            "The timescale the recommendation set, if any.",
+            TIMESCALES,
+        ),
+        Column("due_date", Kind.DATE, False, "A due date, when one is set instead of a timescale."),
+        Column(
+            "theme",
+            Kind.TEXT,
+            False,
+            "Theme or improvement priority, e.g. IP1 Improving the quality of front line practice.",
+            max_length=200,
+        ),
+        Column(
+            "outcome",
+            Kind.TEXT,
+            False,
+            "What difference will this make?",
+            max_length=MAX_TEXT,
+        ),
+        Column(
+            "evidence",
+            Kind.TEXT,
+            False,
+            "... and how will we know? The evidence sources.",
+            max_length=MAX_TEXT,
+        ),
+    ),
+)
+
+MILESTONES = Sheet(
+    name="Milestones",
+    description="Strategic goals and dated milestones: where the plan aims to be by each date.",
+    key=("milestone_id",),
+    columns=(
+        Column("milestone_id", Kind.ID, True, "Short stable id, e.g. G1-3m.", max_length=MAX_ID),
+        Column("goal", Kind.TEXT, True, "The strategic goal.", max_length=MAX_TEXT),
+        Column("statement", Kind.TEXT, True, "Where we aim to be by then.", max_length=MAX_TEXT),
+        Column("due_date", Kind.DATE, True, "The date the milestone falls due."),
+        Column(
+            "plan",
+            Kind.ID,
+            False,
+            "A plan_id from the Plans sheet. Blank: the council's own plan.",
+            max_length=MAX_ID,
+        ),
+        Column(
+            "horizon",
+            Kind.TEXT,
+            False,
+            "The plan's label, e.g. 3 months by end July 2012.",
+            max_length=100,
+        ),
+    ),
+)
+
+JUDGEMENTS_SHEET = Sheet(
+    name="Judgements",
+    description="The board's judgement of each milestone at a meeting, with its evidence.",
+    key=("milestone_id", "judged_on"),
+    columns=(
+        Column(
+            "milestone_id",
+            Kind.ID,
+            True,
+            "A milestone id from the Milestones sheet or the store.",
+            max_length=MAX_ID,
+        ),
+        Column("judged_on", Kind.DATE, True, "The date of the board meeting."),
+        Column("judgement", Kind.CODE, True, "Was the milestone met?", JUDGEMENTS),
+        Column(
+            "evidence", Kind.TEXT, False, "The evidence for the judgement.", max_length=MAX_TEXT
+        ),
+        Column(
+            "judged_by", Kind.TEXT, False, "Who judged, e.g. Improvement Board.", max_length=200
+        ),
+    ),
+)
+
+PLANS = Sheet(
+    name="Plans",
+    description="Only needed for more than one plan (e.g. an example plan from another council): "
+    "names each plan that Recommendations and Milestones refer to.",
+    key=("plan_id",),
+    columns=(
+        Column("plan_id", Kind.ID, True, "Short stable id, e.g. plan-2020.", max_length=MAX_ID),
+        Column("name", Kind.TEXT, True, "The plan's title.", max_length=300),
+        Column("council", Kind.TEXT, False, "Whose plan it is.", max_length=100),
+        Column(
+            "example",
+            Kind.BOOL,
+            False,
+            "true for another council's plan shown as an example: read-only, never linked to "
+            "this council's measures. Default false.",
+            default="false",
+        ),
+        Column(
+            "as_at",
+            Kind.DATE,
+            False,
+            "The date progress is judged at (days overdue count to it). Blank: today.",
+        ),
+        Column(
+            "next_board_date",
+            Kind.DATE,
+            False,
+            "The next board meeting: what falls due before it is listed. Blank: in 6 weeks.",
+        ),
+        Column(
+            "source",
+            Kind.TEXT,
+            False,
+            "Where the plan comes from, and what in it is real or simulated.",
+            max_length=MAX_TEXT,
+        ),
     ),
 )
 
 #: Data sheets in template order. The Instructions sheet comes first and holds text only.
-DATA_SHEETS: tuple[Sheet, ...] = (INDICATORS, ACTUALS, TARGETS, COMPARATORS, COMMENTARY, ACTIONS)
+DATA_SHEETS: tuple[Sheet, ...] = (
+    INDICATORS,
+    ACTUALS,
+    TARGETS,
+    COMPARATORS,
+    COMMENTARY,
+    ACTIONS,
+    UPDATES,
+    RECOMMENDATIONS,
+    MILESTONES,
+    JUDGEMENTS_SHEET,
+    PLANS,
+)
+#: The improvement-plan sheets other than Actions: optional, no indicator ids, no units.
+PLAN_SHEETS: tuple[Sheet, ...] = (UPDATES, RECOMMENDATIONS, MILESTONES, JUDGEMENTS_SHEET, PLANS)
 SHEETS_BY_NAME = {sheet.name.casefold(): sheet for sheet in DATA_SHEETS}
 INSTRUCTIONS_SHEET = "Instructions"
 

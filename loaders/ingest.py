@@ -18,6 +18,7 @@ from indicators.domain import DEFAULT_BREAKDOWN, LoadSummary, Problem
 from indicators.settings import Settings
 from indicators.store import Store, StoreUnavailable
 from loaders.excel import ReadLimits
+from loaders.plan import known_plan_ids
 from loaders.publish import AlreadyLoaded, publish, replace_all_versioned, upsert_versioned
 from loaders.validate import KnownIndicator, Validated, validate_workbook
 
@@ -69,9 +70,56 @@ VERSIONING: dict[str, tuple[str, list[str], list[str]]] = {
             "status",
             "update",
             "linked_indicators",
+            "recommendation_id",
+            "area",
+            "lead_agency",
+            "partners",
+            "resources",
+            "how_measured",
+            "due_text",
+            "status_as_of",
+            "revised_due_date",
         ],
     ),
+    # The improvement plan's other sheets (issue #9).
+    "Updates": (
+        "action_updates",
+        ["action_id", "as_of"],
+        ["status", "update", "revised_due_date", "author"],
+    ),
+    "Recommendations": (
+        "recommendations",
+        ["recommendation_id"],
+        [
+            "recommendation",
+            "plan",
+            "source",
+            "timescale",
+            "due_date",
+            "theme",
+            "outcome",
+            "evidence",
+        ],
+    ),
+    "Milestones": (
+        "milestones",
+        ["milestone_id"],
+        ["goal", "statement", "due_date", "plan", "horizon"],
+    ),
+    "Judgements": (
+        "milestone_judgements",
+        ["milestone_id", "judged_on"],
+        ["judgement", "evidence", "judged_by"],
+    ),
+    "Plans": (
+        "plans",
+        ["plan_id"],
+        ["name", "council", "example", "as_at", "next_board_date", "source"],
+    ),
 }
+
+#: Date columns of the plan sheets (the shared list below covers due_date).
+_PLAN_DATES = ("status_as_of", "revised_due_date", "as_of", "judged_on", "as_at", "next_board_date")
 
 
 @dataclass
@@ -118,6 +166,7 @@ def validate_file(
         source,
         display_name,
         known=known_indicators(settings),
+        known_plan=known_plan_ids(settings),
         today=today,
         limits=limits_from(settings),
     )
@@ -141,6 +190,15 @@ def table_rows(sheet: str, frame: pd.DataFrame, user: str, now: dt.datetime) -> 
         rows["linked_indicators"] = rows["linked_indicators"].map(
             lambda ids: "; ".join(ids) if ids else None
         )
+    if sheet == "Updates":
+        # Who wrote it, else who uploaded it; when it reached the store, for the audit trail.
+        rows["author"] = rows["author"].map(lambda name: name or user)
+        rows["recorded_at"] = now
+    if sheet == "Plans":
+        rows["example"] = rows["example"].astype(bool)
+    for column in _PLAN_DATES:
+        if column in rows.columns:
+            rows[column] = pd.to_datetime(rows[column])
     if sheet == "Indicators":
         rows["decimals"] = rows["decimals"].astype("int64")
         rows["local_indicator"] = rows["local_indicator"].astype(bool)
@@ -171,6 +229,11 @@ def describe_workbook_load(counts: dict[str, int], periods: list[str]) -> str:
         ("indicators", "indicator definitions"),
         ("targets", "targets"),
         ("actions", "actions"),
+        ("action_updates", "progress updates"),
+        ("recommendations", "recommendations"),
+        ("milestones", "milestones"),
+        ("milestone_judgements", "milestone judgements"),
+        ("plans", "plans"),
     ):
         changed = counts.get(f"{key}_new", 0) + counts.get(f"{key}_revised", 0)
         if changed:

@@ -17,6 +17,8 @@ from loaders.ingest import VERSIONING
 from loaders.validate import Validated
 
 MAX_LISTED = 200
+#: Key columns that are dates: the store returns timestamps, the workbook dates.
+DATE_KEYS = ("period", "as_of", "judged_on")
 
 
 @dataclass
@@ -63,6 +65,11 @@ def preview(snap: Snapshot | None, validated: Validated) -> Preview:
         "Comparators": "comparators",
         "Commentary": "commentary",
         "Actions": "actions",
+        "Updates": "plan_action_updates",
+        "Recommendations": "plan_recommendations",
+        "Milestones": "plan_milestones",
+        "Judgements": "plan_judgements",
+        "Plans": "plan_plans",
     }
     for sheet, frame in validated.frames.items():
         _, key, compared = VERSIONING[sheet]
@@ -75,7 +82,7 @@ def preview(snap: Snapshot | None, validated: Validated) -> Preview:
             for record in current.to_dict("records"):
                 existing[
                     tuple(
-                        str(pd.Timestamp(record[k]).date()) if k in ("period",) else str(record[k])
+                        str(pd.Timestamp(record[k]).date()) if k in DATE_KEYS else str(record[k])
                         for k in key
                     )
                 ] = record

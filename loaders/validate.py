@@ -21,7 +21,15 @@ import pandas as pd
 from indicators import schemas
 from indicators.cells import EARLIEST_PERIOD, escape, parse_column, trimmed
 from indicators.domain import DEFAULT_BREAKDOWN, Problem, TargetOperator
-from indicators.sheets import ACTIONS, ACTUALS, DATA_SHEETS, INDICATORS, Kind, Sheet
+from indicators.sheets import (
+    ACTIONS,
+    ACTUALS,
+    DATA_SHEETS,
+    INDICATORS,
+    PLAN_SHEETS,
+    Kind,
+    Sheet,
+)
 from loaders.excel import RawSheet, ReadLimits, WorkbookRejected, read_workbook
 
 
@@ -30,6 +38,16 @@ class KnownIndicator:
     unit: str
     decimals: int
     polarity: str
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPlan:
+    """Ids of the improvement plan already in the store, which a workbook may refer to."""
+
+    plans: frozenset[str] = frozenset()
+    recommendations: frozenset[str] = frozenset()
+    actions: frozenset[str] = frozenset()
+    milestones: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -228,6 +246,11 @@ _KEYS = {
     "unique_comparator": ["indicator_id", "comparator", "period_label"],
     "unique_commentary": ["indicator_id", "period"],
     "unique_action": ["action_id"],
+    "unique_update": ["action_id", "as_of"],
+    "unique_recommendation": ["recommendation_id"],
+    "unique_milestone": ["milestone_id"],
+    "unique_judgement": ["milestone_id", "judged_on"],
+    "unique_plan": ["plan_id"],
 }
 
 
@@ -249,6 +272,7 @@ def validate_workbook(
     known: dict[str, KnownIndicator] | None = None,
     today: dt.date | None = None,
     limits: ReadLimits | None = None,
+    known_plan: KnownPlan | None = None,
 ) -> Validated:
     """Read and validate a workbook; never raises for anything wrong with the file."""
     today = today or dt.date.today()
@@ -283,6 +307,9 @@ def validate_workbook(
             frame["target_operator"] = ops.where(frame["target_value"].notna(), None)
             _schema_problems(raw, frame, out)
             continue
+        if spec in PLAN_SHEETS:  # no indicator ids, no units: their own checks below
+            _schema_problems(raw, frame, out)
+            continue
         _check_ids(raw, frame, ids, out)
         if spec is ACTIONS:
             _schema_problems(raw, frame, out)
@@ -297,6 +324,7 @@ def validate_workbook(
             with_defs = with_defs[~blank]
             typed[spec.name] = frame[~blank]
         _schema_problems(raw, with_defs, out)
+    _check_plan(raw_book.sheets, typed, known_plan or KnownPlan(), today, out)
 
     result.problems = sorted(out.problems, key=_problem_order)
     if not result.problems:
@@ -308,6 +336,67 @@ def validate_workbook(
             result.problems = [Problem(message=message, rule="file.no_data")]
             result.frames = {}
     return result
+
+
+#: References between the plan's sheets: (sheet, column, the sheet whose ids it names, the
+#: id column there, the KnownPlan field with the store's ids, what the ids are called).
+_PLAN_REFERENCES = (
+    ("Recommendations", "plan", "Plans", "plan_id", "plans", "plan"),
+    ("Milestones", "plan", "Plans", "plan_id", "plans", "plan"),
+    (
+        "Actions",
+        "recommendation_id",
+        "Recommendations",
+        "recommendation_id",
+        "recommendations",
+        "recommendation",
+    ),
+    ("Updates", "action_id", "Actions", "action_id", "actions", "action"),
+    ("Judgements", "milestone_id", "Milestones", "milestone_id", "milestones", "milestone"),
+)
+#: Dates that report what has happened, so cannot be later than the day of the load.
+_PLAN_PAST_DATES = (("Updates", "as_of"), ("Actions", "status_as_of"), ("Judgements", "judged_on"))
+
+
+def _check_plan(
+    sheets: dict[str, RawSheet],
+    typed: dict[str, pd.DataFrame],
+    known: KnownPlan,
+    today: dt.date,
+    out: _Collector,
+) -> None:
+    """The improvement plan's cross-sheet rules: every id a plan sheet names exists (on its own
+    sheet in this file, or in the store), and progress is never reported in the future."""
+    for sheet, column, target, target_column, field_name, noun in _PLAN_REFERENCES:
+        raw, frame = sheets.get(sheet), typed.get(sheet)
+        if raw is None or frame is None:
+            continue
+        in_file = typed.get(target)
+        ids = set(getattr(known, field_name))
+        if in_file is not None:
+            ids.update(v for v in in_file[target_column] if v is not None)
+        values = frame[column]
+        for row in values.index[values.notna() & ~values.isin(list(ids))]:
+            out.add(
+                (raw, column, int(row)),
+                raw.frame.at[row, column],
+                f"{column} {values[row]!r} names no {noun} on the {target} sheet nor in the store",
+                f"cross.unknown_{noun}",
+            )
+    for sheet, column in _PLAN_PAST_DATES:
+        raw, frame = sheets.get(sheet), typed.get(sheet)
+        if raw is None or frame is None:
+            continue
+        values = frame[column]
+        late = [row for row in values.index if values[row] is not None and values[row] > today]
+        for row in late:
+            out.add(
+                (raw, column, int(row)),
+                raw.frame.at[row, column],
+                f"{column} {values[row]:%Y-%m-%d} is in the future: progress can only be "
+                "reported for today or earlier",
+                "cell.period_future",
+            )
 
 
 def _default_operator(polarity: object) -> str | None:

@@ -10,6 +10,7 @@ from dash import dcc, html
 from indicators import figures
 from indicators.pages import _components as ui
 from indicators.pages import _context
+from indicators.pages import _plan_components as plan_parts
 from indicators.pages.scorecard import grid
 
 dash.register_page(__name__, path_template="/area/<area>", title="Service area", name="Area")
@@ -72,6 +73,7 @@ def layout(*, area: str | None = None, as_of: str | None = None, **_: Any) -> ht
                 className="govuk-body-l",
             ),
             grid([ui.grid_record(r) for r in rows], "area-grid"),
+            plan_parts.linked_actions_panel(snap, area=area),
             html.H2("Trends", className="govuk-heading-l"),
             html.Div(className="mtm-multiples", children=[small_multiple(r) for r in rows]),
         ]

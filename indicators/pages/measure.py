@@ -22,6 +22,7 @@ from indicators import figures, spc
 from indicators.domain import Polarity
 from indicators.pages import _auth, _context
 from indicators.pages import _components as ui
+from indicators.pages import _plan_components as plan_parts
 from loaders.ops import Account
 
 dash.register_page(
@@ -503,6 +504,7 @@ def layout(
             html.H2("Commentary", className="govuk-heading-m"),
             _commentary(history),
             *(_commentary_form(row, months) if snap.is_latest else []),
+            plan_parts.linked_actions_panel(snap, indicator_id=ident),
             html.H2("Definition", className="govuk-heading-m"),
             _definition(row, ind),
             html.H2("Data", className="govuk-heading-m"),

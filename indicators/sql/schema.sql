@@ -107,6 +107,87 @@ CREATE TABLE IF NOT EXISTS actions (
     status VARCHAR NOT NULL,
     "update" VARCHAR,
     linked_indicators VARCHAR,
+    recommendation_id VARCHAR,       -- the optional columns of issue #9 from here on
+    area VARCHAR,
+    lead_agency VARCHAR,
+    partners VARCHAR,
+    resources VARCHAR,
+    how_measured VARCHAR,
+    due_text VARCHAR,
+    status_as_of DATE,               -- NULL: the day of the load that published the row
+    revised_due_date DATE,
+    source_sheet VARCHAR,
+    source_row INTEGER,
+    valid_from_load INTEGER NOT NULL,
+    valid_to_load INTEGER
+);
+
+-- The improvement plan around the actions (issue #9). Progress updates are appended: one row
+-- per action and date, from the Updates sheet or the form on /plan; a second update for the
+-- same action and day supersedes the first the versioned way, so the first stays readable.
+CREATE TABLE IF NOT EXISTS action_updates (
+    action_id VARCHAR NOT NULL,
+    as_of DATE NOT NULL,
+    status VARCHAR NOT NULL,
+    "update" VARCHAR,
+    revised_due_date DATE,
+    author VARCHAR NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    source_sheet VARCHAR,            -- Updates, or 'form' for the page's form
+    source_row INTEGER,
+    valid_from_load INTEGER NOT NULL,
+    valid_to_load INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS recommendations (
+    recommendation_id VARCHAR NOT NULL,
+    recommendation VARCHAR NOT NULL,
+    plan VARCHAR,                    -- NULL: the council's own plan
+    source VARCHAR,
+    timescale VARCHAR,               -- immediately | 3 months | 6 months
+    due_date DATE,
+    theme VARCHAR,
+    outcome VARCHAR,
+    evidence VARCHAR,
+    source_sheet VARCHAR,
+    source_row INTEGER,
+    valid_from_load INTEGER NOT NULL,
+    valid_to_load INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS milestones (
+    milestone_id VARCHAR NOT NULL,
+    goal VARCHAR NOT NULL,
+    statement VARCHAR NOT NULL,
+    due_date DATE NOT NULL,
+    plan VARCHAR,
+    horizon VARCHAR,
+    source_sheet VARCHAR,
+    source_row INTEGER,
+    valid_from_load INTEGER NOT NULL,
+    valid_to_load INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS milestone_judgements (
+    milestone_id VARCHAR NOT NULL,
+    judged_on DATE NOT NULL,
+    judgement VARCHAR NOT NULL,      -- met | partly_met | not_met
+    evidence VARCHAR,
+    judged_by VARCHAR,
+    source_sheet VARCHAR,
+    source_row INTEGER,
+    valid_from_load INTEGER NOT NULL,
+    valid_to_load INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS plans (
+    plan_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    council VARCHAR,
+    example BOOLEAN NOT NULL,        -- another council's plan, shown as an example
+    as_at DATE,                      -- NULL: progress is judged today
+    next_board_date DATE,
+    source VARCHAR,
     source_sheet VARCHAR,
     source_row INTEGER,
     valid_from_load INTEGER NOT NULL,

@@ -21,6 +21,7 @@ PURE = [
     "indicators.schemas",
     "indicators.scorecard",
     "indicators.settings",
+    "indicators.plan",
 ]
 CORE = [p for p in (ROOT / "indicators").glob("*.py")]
 
