@@ -881,6 +881,18 @@ def _read_sheet(
     except fastexcel.FastExcelError as exc:
         scan_future.result()  # a rejection found by the scan explains more than this
         raise WorkbookRejected(MSG_CORRUPT, "file.corrupt") from exc
+    except BaseException as exc:
+        # The Rust reader panics (pyo3's PanicException, a BaseException) on a number in a
+        # date-formatted cell that no calendar date can hold; say so instead of crashing.
+        if type(exc).__name__ != "PanicException":
+            raise
+        scan_future.result()
+        raise WorkbookRejected(
+            f"Sheet '{display_value(title)}' has a cell formatted as a date or time whose "
+            "number is far outside any real date (such as -1.8E+308): clear the cell's date "
+            "format or type the date again",
+            "cell.impossible_date",
+        ) from exc
     scan = scan_future.result()
     columns = [info.absolute_index for info in sheet.selected_columns]
     first_row = scan.first_row or 1

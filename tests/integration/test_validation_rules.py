@@ -311,3 +311,20 @@ def test_file_level_fixtures_change_nothing(
     assert result.problems and result.summary is None
     assert all(p.message for p in result.problems)
     assert store_files(demo_settings) == before
+
+
+def test_a_huge_number_in_a_date_cell_is_a_message_not_a_crash(
+    demo_settings: Settings, tmp_path: Path
+) -> None:
+    """Found by the fuzz test: fastexcel panics on this cell; the reader must not."""
+    import openpyxl
+
+    book = workbooks.make_workbook(tmp_path / "huge.xlsx", {"Actuals": [["lac_number", JUNE, 5]]})
+    edited = openpyxl.load_workbook(book)
+    edited["Actuals"].cell(row=2, column=2, value=-1.7976931348623157e308)
+    edited.save(book)
+    before = store_files(demo_settings)
+    result = load_workbook(demo_settings, book, book.name, "tester", today=TODAY)
+    assert result.summary is None
+    assert "far outside any real date" in " ".join(p.message for p in result.problems)
+    assert store_files(demo_settings) == before
