@@ -21,6 +21,7 @@ from indicators.pages import _auth, _context
 from indicators.pages._admin_routes import register_admin_routes
 from indicators.pages._data_routes import register_data_routes
 from indicators.settings import PROJECT_ROOT, Settings, load_settings
+from loaders.exports.routes import register_routes as register_export_routes
 from loaders.ops import OpsDB
 
 INDEX_TEMPLATE = """<!DOCTYPE html>
@@ -43,6 +44,7 @@ INDEX_TEMPLATE = """<!DOCTYPE html>
 NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Scorecard", "/", ()),
     ("Plan", "/plan", ()),
+    ("Board", "/board", ()),
     ("Data", "/data", ("data_team", "admin")),
     ("Administration", "/admin", ("admin",)),
     ("Accessibility", "/accessibility", ()),
@@ -211,6 +213,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     _auth.init_auth(app, settings, ops_db, demo=demo)
     register_admin_routes(server)
     register_data_routes(server)
+    register_export_routes(server, settings)
 
     @server.after_request
     def stamp_version(response: flask.Response) -> flask.Response:

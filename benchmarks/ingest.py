@@ -99,7 +99,9 @@ def child(task: str, book: str, workdir: str) -> None:
         from indicators.settings import load_settings
         from loaders.ingest import load_workbook
 
-        settings = load_settings(db=f"{workdir}/mtm.duckdb", uploads_dir=f"{workdir}/uploads")
+        settings = load_settings(
+            db=f"{workdir}/mtm.duckdb", uploads_dir=f"{workdir}/uploads", max_unpacked_mb=2000
+        )
         started = time.perf_counter()  # settings and imports are not the load
         result = load_workbook(settings, Path(book), Path(book).name, "bench")
         if not result.ok:

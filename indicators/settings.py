@@ -60,6 +60,11 @@ SETTINGS_DECLARED: tuple[Setting, ...] = (
     Setting("oidc_role_claim", str, "The ID-token claim holding groups or roles."),
     Setting("oidc_role_map", str, "claim value=role pairs, comma separated (first match wins)."),
     Setting("oidc_area_claim", str, "Claim holding a service manager's areas (optional)."),
+    Setting("suppression_threshold", int, "For publication: counts 1..N are shown as c."),
+    Setting("suppression_round_to", int, "For publication: round other counts to N (0: off)."),
+    Setting("chromium_path", str, "Chromium for chart images; empty: /usr/bin/chromium."),
+    Setting("cache_dir", str, "Chart image cache; empty: cache/ beside the store."),
+    Setting("board_template", str, "PowerPoint template; empty: config/board_template.pptx."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS_DECLARED}
 
@@ -100,6 +105,11 @@ class Settings:
     oidc_role_claim: str = "groups"
     oidc_role_map: str = ""
     oidc_area_claim: str = ""
+    suppression_threshold: int = 5
+    suppression_round_to: int = 0
+    chromium_path: str = ""
+    cache_dir: str = ""
+    board_template: str = ""
 
     def path(self, name: str) -> Path:
         """A path setting resolved against the project root when relative."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 from indicators.cells import escape
 from indicators.domain import Problem
 from indicators.settings import Settings, SettingsError, load_settings
+from loaders.exports import cli as export_cli
 
 if TYPE_CHECKING:
     from loaders.ingest import LoadResult
@@ -357,6 +358,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "demo": cmd_demo,
     "user": cmd_user,
     "rollback": cmd_rollback,
+    "export": export_cli.run,
 }
 
 
@@ -409,6 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--user", help="who is making the change (for the audit log)")
     demo = add("demo", "build the embedded demo store")
     demo.add_argument("--force", action="store_true", help="rebuild even if it exists")
+    export_cli.add_parser(sub)
     return parser
 
 
