@@ -83,10 +83,17 @@ def grid_record(row: dict[str, Any]) -> dict[str, Any]:
         "quartile": row.get("quartile") or ("Local measure" if row["local_indicator"] else "–"),
         "rank": published.get("rank_text") or "–",
         "trend": figures.sparkline_text(spark),
-        "commentary": (row.get("commentary") or {}).get("text", ""),
+        "commentary": _latest_note(row),
         "exception_score": row["exception_score"],
         "status": row.get("latest_status") or "",
     }
+
+
+def _latest_note(row: dict[str, Any]) -> str:
+    note = row.get("commentary")
+    if not note:
+        return ""
+    return f"{month(note.get('period'))}: {note['text']}"
 
 
 def spc_text(row: dict[str, Any], which: str) -> str:

@@ -97,6 +97,14 @@ COLUMNS: list[dict[str, Any]] = [
     },
     {"field": "quartile", "headerName": "Quartile"},
     {
+        "field": "commentary",
+        "headerName": "Latest commentary",
+        "minWidth": 260,
+        "flex": 2,
+        "wrapText": True,
+        "autoHeight": True,
+    },
+    {
         "field": "revised",
         "headerName": "Revised since the board",
         "minWidth": 170,

@@ -207,3 +207,12 @@ def test_breakdowns_are_computed_on_request_without_whole_council_comparators(ap
     assert len(links) == 5  # All and four age bands
     whole = _text(measure.layout(indicator_id="lac_number"))
     assert "SN mean" in whole
+
+
+def test_the_scorecard_shows_the_latest_commentary(app: Any) -> None:
+    from indicators.pages import scorecard
+
+    grid = next(c for c in _walk(scorecard.layout()) if getattr(c, "id", None) == "scorecard-grid")
+    notes = {r["id"].split("|")[0]: r["commentary"] for r in grid.rowData}
+    assert notes["lac_rate_per_10k"].startswith("Jun 2021: Demo commentary (simulated)")
+    assert notes["lac_number"] == ""
