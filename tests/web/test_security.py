@@ -252,16 +252,92 @@ def test_every_callback_has_an_authorisation_decision(client_as: Callable[[str],
     assert not undecided, f"callbacks without an authorisation decision: {undecided}"
 
 
+def _upload_body() -> str:
+    import base64
+    import datetime as dt
+    import tempfile
+    from pathlib import Path
+
+    from tests.fixtures.workbooks import make_workbook
+
+    with tempfile.TemporaryDirectory() as tmp:
+        book = make_workbook(
+            Path(tmp) / "m.xlsx", {"Actuals": [["lac_number", dt.date(2021, 6, 1), 466]]}
+        )
+        return "data:x;base64," + base64.b64encode(book.read_bytes()).decode()
+
+
+ALL = set(ROLES)
+PAGE_ACCESS = {"/admin": {"demo-admin"}, "/data": {"demo-data-team", "demo-admin"}}
+
+
 def test_authorisation_matrix(client_as: Callable[[str], Any]) -> None:
-    """Every page through the forged navigation callback, for every role: admin-only pages say
-    "no access" to everyone else, and the decision is audited."""
+    """Every page, route and write callback x every role, with an in-scope and an out-of-scope
+    service area for the scoped writes (the demo manager has Looked after Children and Early
+    Help; ls_agency_workers_pct is Leadership and Stability). Forged requests only: nothing
+    here trusts the browser. Denials are 401/403, or 204 (no data) for callbacks."""
+    from tests.web.callbacks import call
+
+    upload = _upload_body()
+    callbacks = [
+        (
+            "upload",
+            "upload-result",
+            {"upload.contents": upload, "upload.filename": "m.xlsx"},
+            {"demo-data-team"},
+        ),
+        ("report csv", "report-grid", {"report-csv.n_clicks": 1}, {"demo-data-team"}),
+        (
+            "commentary, in scope",
+            "commentary-result",
+            {
+                "commentary-save.n_clicks": 1,
+                "measure-id.data": "lac_rate_per_10k",
+                "commentary-month.value": "2021-04",
+                "commentary-text.value": "Matrix check",
+            },
+            {"demo-manager", "demo-data-team"},
+        ),
+        (
+            "commentary, out of scope",
+            "commentary-result",
+            {
+                "commentary-save.n_clicks": 1,
+                "measure-id.data": "ls_agency_workers_pct",
+                "commentary-month.value": "2021-04",
+                "commentary-text.value": "Matrix check",
+            },
+            {"demo-data-team"},
+        ),
+    ]
+    routes = [
+        ("GET", "/admin/audit.csv", {"demo-admin"}),
+        ("GET", "/data/template.xlsx", {"demo-data-team"}),
+        ("POST", "/admin/users/nobody/disable", {"demo-admin"}),
+        ("POST", "/data/rollback/999", {"demo-data-team"}),
+        ("GET", "/export/scorecard.csv", ALL),
+    ]
     checked = 0
     for username in ROLES:
         client = client_as(username)
-        for path in PAGES:
+        for path in (*PAGES, "/data", "/plan", "/board"):
             response = page_callback(client, path)
             assert response.status_code == 200
             denied = "You do not have access" in response.get_data(as_text=True)
-            assert denied is (path == "/admin" and username != "demo-admin"), (username, path)
+            allowed = username in PAGE_ACCESS.get(path, ALL)
+            assert denied is not allowed, (username, path)
+            checked += 1
+        for name, output, values, allowed_roles in callbacks:
+            status = call(client, output, values).status_code
+            assert (status == 200) is (username in allowed_roles), (username, name, status)
+            checked += 1
+        for method, path, allowed_roles in routes:
+            if method == "GET":
+                status = client.get(path).status_code
+            else:
+                status = client.post(
+                    path, data={"csrf_token": csrf_of(client)}, headers={"Origin": ORIGIN}
+                ).status_code
+            assert (status in (200, 302)) is (username in allowed_roles), (username, path, status)
             checked += 1
     print(f"authorisation matrix: {checked} cells checked, all hold")
