@@ -8,10 +8,14 @@ as they are. Pure: no dash, no duckdb; numbers are formatted by indicators.metri
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Any
 
-from indicators import metrics
+import pandas as pd
+
+from indicators import metrics, spc
+from indicators.domain import Polarity
 
 # GOV.UK Design System palette.
 BLACK = "#0b0c0c"
@@ -372,3 +376,38 @@ def sparkline_text(values: Sequence[float | None]) -> str:
         index = 0 if span == 0 else round((v - low) / span * (len(SPARK_BARS) - 1))
         out.append(SPARK_BARS[index])
     return "".join(out)
+
+
+def spc_points(actuals: pd.DataFrame, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chart's points for one series as published: date (ISO), value, SPC mean and limits
+    and point type, with None for missing (JSON-ready). ``row`` is the scorecard row, whose
+    polarity and applicable target drive the SPC (none for neutral measures)."""
+    if actuals.empty:
+        return []
+    direction = Polarity(row["polarity"]).spc_direction
+    target = row.get("target") if direction != "neutral" else None
+    periods = [p.date() for p in pd.to_datetime(actuals["period"])]
+    _, chart = spc.summary(list(actuals["value"].astype(float)), periods, direction, target)
+
+    def clean(value: Any) -> Any:
+        return None if isinstance(value, float) and math.isnan(value) else value
+
+    return [
+        {
+            "date": pd.Timestamp(d).date().isoformat(),
+            "value": clean(v),
+            "mean": clean(m),
+            "lpl": clean(lo),
+            "upl": clean(up),
+            "point_type": t,
+        }
+        for d, v, m, lo, up, t in zip(
+            chart["date"],
+            chart["value"],
+            chart["mean"],
+            chart["lpl"],
+            chart["upl"],
+            chart["point_type"],
+            strict=True,
+        )
+    ]

@@ -9,7 +9,6 @@ State in the URL: ``?breakdown=&as_of=``.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import urllib.parse
 from typing import Any
 
@@ -18,8 +17,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from indicators import figures, spc
-from indicators.domain import Polarity
+from indicators import figures
 from indicators.pages import _auth, _context
 from indicators.pages import _components as ui
 from indicators.pages import _plan_components as plan_parts
@@ -28,42 +26,6 @@ from loaders.ops import Account
 dash.register_page(
     __name__, path_template="/measure/<indicator_id>", title="Measure", name="Measure"
 )
-
-
-def spc_points(actuals: pd.DataFrame, row: dict[str, Any]) -> list[dict[str, Any]]:
-    """SPC rows for the chart, from the series as published in this version."""
-    if actuals.empty:
-        return []
-    direction = Polarity(row["polarity"]).spc_direction
-    target = row.get("target") if direction != "neutral" else None
-    periods = [p.date() for p in pd.to_datetime(actuals["period"])]
-    _, chart = spc.summary(list(actuals["value"].astype(float)), periods, direction, target)
-    return [
-        {
-            "date": pd.Timestamp(d).date().isoformat(),
-            "value": v,
-            "mean": m,
-            "lpl": lo,
-            "upl": up,
-            "point_type": t,
-        }
-        for d, v, m, lo, up, t in zip(
-            chart["date"],
-            chart["value"],
-            chart["mean"],
-            chart["lpl"],
-            chart["upl"],
-            chart["point_type"],
-            strict=True,
-        )
-    ]
-
-
-def _clean_points(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in p.items()}
-        for p in points
-    ]
 
 
 def _definition(row: dict[str, Any], ind: pd.Series) -> html.Dl:
@@ -417,7 +379,7 @@ def layout(
     history = snap.query("commentary_history", indicator_id=ident)
     notes = history[~history["superseded"].astype(bool)]
     months = [f"{pd.Timestamp(p):%Y-%m}" for p in sorted(actuals["period"], reverse=True)]
-    points = _clean_points(spc_points(actuals, row))
+    points = figures.spc_points(actuals, row)
     note_marks = [
         {"period": pd.Timestamp(n.period).date().isoformat(), "text": n.commentary}
         for n in notes.itertuples()

@@ -23,8 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from indicators import figures, metrics, spc
-from indicators.domain import Polarity
+from indicators import figures, metrics
 from indicators.store import Snapshot, Store, StoreUnavailable
 from loaders.exports import content
 from loaders.exports.suppression import (
@@ -124,29 +123,7 @@ def _published_at(snap: Snapshot) -> dt.datetime | None:
     return pd.Timestamp(mine["finished_at"].iloc[0]).to_pydatetime()
 
 
-def spc_points(actuals: pd.DataFrame, row: dict[str, Any]) -> list[dict[str, Any]]:
-    """SPC rows for the chart, from the series as published in this version (the same
-    computation as the measure page's ``spc_points``)."""
-    if actuals.empty:
-        return []
-    direction = Polarity(row["polarity"]).spc_direction
-    target = row.get("target") if direction != "neutral" else None
-    periods = [p.date() for p in pd.to_datetime(actuals["period"])]
-    chart = spc.xmr(list(actuals["value"].astype(float)), periods, direction, target)
-    points = []
-    for day, value, mean, lpl, upl, kind in zip(
-        chart["date"].map(lambda x: pd.Timestamp(x).date()),
-        chart["value"],
-        chart["mean"],
-        chart["lpl"],
-        chart["upl"],
-        chart["point_type"],
-        strict=True,
-    ):
-        point = {"date": day.isoformat(), "value": value, "mean": mean, "lpl": lpl, "upl": upl}
-        point["point_type"] = kind
-        points.append({k: _none_if_nan(v) for k, v in point.items()})
-    return points
+spc_points = figures.spc_points
 
 
 def _none_if_nan(value: Any) -> Any:
