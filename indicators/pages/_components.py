@@ -132,6 +132,16 @@ def error_panel(title: str, message: str) -> html.Div:
     )
 
 
+def no_such_version(title: str, error: Exception) -> html.Div:
+    """The page an unknown ``?as_of=`` gets: its usual heading, and why there is nothing."""
+    return html.Div(
+        [
+            html.H1(title, className="govuk-heading-xl"),
+            error_panel("There is no such version", str(error)),
+        ]
+    )
+
+
 def version_note(snap: Any) -> html.P:
     if snap.is_latest:
         return html.P(f"Data version: load {snap.version} (latest).", className="mtm-version")

@@ -47,7 +47,7 @@ def layout(*, area: str | None = None, as_of: str | None = None, **_: Any) -> ht
     try:
         snap = _context.snapshot(as_of)
     except _context.AsOfError as exc:
-        return ui.error_panel("There is no such version", str(exc))
+        return ui.no_such_version("Service area", exc)
     rows = [r for r in _context.scorecard_rows(snap) if ui.slug(r["service_area"]) == (area or "")]
     if not rows:
         return html.Div(

@@ -350,7 +350,7 @@ def layout(
     try:
         snap = _context.snapshot(as_of)
     except _context.AsOfError as exc:
-        return ui.error_panel("There is no such version", str(exc))
+        return ui.no_such_version("Measure", exc)
     ident = indicator_id or ""
     row = _context.measure_row(snap, ident, breakdown) or _context.measure_row(snap, ident)
     if row is None:

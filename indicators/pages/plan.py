@@ -451,12 +451,7 @@ def layout(
     try:
         snap = _context.snapshot(as_of)
     except _context.AsOfError as exc:
-        return html.Div(
-            [
-                html.H1("Improvement plan", className="govuk-heading-xl"),
-                ui.error_panel("There is no such version", str(exc)),
-            ]
-        )
+        return ui.no_such_version("Improvement plan", exc)
     data = parts.load(snap)
     today = parts.today_for(as_of)
     plans, chosen = choose_plan(data, plan)

@@ -341,12 +341,7 @@ def layout(
     try:
         snap = _context.snapshot(as_of)
     except _context.AsOfError as exc:
-        return html.Div(
-            [
-                html.H1("Scorecard", className="govuk-heading-xl"),
-                ui.error_panel("There is no such version", str(exc)),
-            ]
-        )
+        return ui.no_such_version("Scorecard", exc)
     rows = _context.scorecard_rows(snap)
     revised = _context.revised_since_board(snap)
     params = {
