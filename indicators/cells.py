@@ -2,9 +2,9 @@
 
 The reader hands every cell over as text (see loaders/excel.py for the exact forms: a date cell
 arrives as ``2020-07-01 00:00:00``, a boolean as ``true``). Each ``parse_*`` function takes one
-trimmed, non-empty text and returns ``(value, None)`` or ``(None, reason)``; ``parse_column``
-applies one to a whole column, vectorised where it matters (numbers) and once per distinct text
-otherwise, because monthly extracts repeat the same ids, months and codes thousands of times.
+trimmed, non-empty text and returns ``(value, None)`` or ``(None, reason)``; ``parse_encoded``
+applies one to a whole dictionary-encoded column, once per distinct text, because monthly
+extracts repeat the same ids, months and codes thousands of times.
 Pure: pandas and the standard library only.
 """
 
@@ -15,6 +15,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -285,43 +286,77 @@ def parser_for(column: Column) -> Callable[[str], Parsed]:
     }[kind]
 
 
-def trimmed(series: pd.Series) -> pd.Series:
-    """Trim surrounding spaces; blank cells become None."""
-    stripped = series.astype("string").str.strip()
-    stripped = stripped.mask(stripped == "")
-    return stripped.astype(object).where(stripped.notna(), None)
+@dataclass(frozen=True, slots=True)
+class ParsedColumn:
+    """One column parsed: a typed value per row, which rows are blank, why cells failed.
 
-
-def parse_column(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
-    """Parse a trimmed text column.
-
-    Returns ``(values, reasons)``: both indexed like ``series``; ``values`` holds the typed value
-    (None where blank or unparseable) and ``reasons`` the reason text where a non-blank cell could
-    not be parsed (None elsewhere).
+    ``values`` is an object array (the typed value, or None where blank or unparseable), except
+    for a number column, which is float64 with NaN there (so checks on it stay vectorised);
+    ``blank`` marks cells empty once trimmed; ``reasons`` maps a row's position to the reason
+    its non-blank text could not be parsed.
     """
-    present = series.notna()
-    reasons = pd.Series(None, index=series.index, dtype=object)
+
+    values: np.ndarray
+    blank: np.ndarray
+    reasons: dict[int, str]
+
+
+def parse_encoded(distinct: np.ndarray, codes: np.ndarray, column: Column) -> ParsedColumn:
+    """Parse a dictionary-encoded text column: each distinct text once, then a lookup per row.
+
+    ``distinct`` holds the column's distinct texts (None for empty), ``codes`` each row's
+    position in it. Surrounding spaces are trimmed; a text that trims to nothing is blank.
+    Numbers are converted for all distinct texts at once (a month of actuals can have
+    thousands of distinct values); every other kind is parsed one distinct text at a time.
+    """
+    texts = [None if t is None else (t.strip() or None) for t in distinct]
+    size = len(texts)
+    table = np.empty(size, dtype=object)
+    failed: dict[int, str] = {}
     if column.kind in (Kind.NUMBER, Kind.INTEGER):
-        numbers = pd.to_numeric(series.where(present), errors="coerce")
-        # Text forms that float() accepts but a data officer did not mean as a number.
-        finite = np.isfinite(numbers.to_numpy(dtype="float64", na_value=np.nan))
-        suspicious = present & ~pd.Series(finite, index=series.index)
-        values = numbers.astype(object).where(numbers.notna(), None)
-        if column.kind is Kind.INTEGER:
-            suspicious |= present & numbers.notna() & (numbers != numbers.round())
-            values = values.map(lambda v: int(v) if v is not None and float(v).is_integer() else v)
-        for index in series.index[suspicious]:
-            value, reason = parser_for(column)(series[index])
-            values[index] = value
-            reasons[index] = reason
-        return values, reasons
-    parse = parser_for(column)
-    distinct = pd.unique(series[present])
-    parsed = {text: parse(text) for text in distinct}
-    # One parse per distinct text, then a vectorised lookup: extracts repeat ids and months.
-    lookup = pd.Index(list(parsed)).get_indexer(series.where(present))
-    table_values = [v for v, _ in parsed.values()] + [None]
-    table_reasons = [r for _, r in parsed.values()] + [None]
-    values = pd.Series([table_values[i] for i in lookup], index=series.index, dtype=object)
-    reasons = pd.Series([table_reasons[i] for i in lookup], index=series.index, dtype=object)
-    return values, reasons
+        numbers = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
+        for i, (text, number) in enumerate(zip(texts, numbers, strict=True)):
+            if text is None:
+                continue
+            # float() accepts forms ("nan", "1_000", "inf") a data officer did not mean as a
+            # number, and a count may not be fractional: those go through the full parser.
+            fine = math.isfinite(number) and "_" not in text and text.casefold() != "nan"
+            if fine and column.kind is Kind.INTEGER:
+                fine = number.is_integer()
+            if fine:
+                table[i] = float(number) if column.kind is Kind.NUMBER else int(number)
+                continue
+            value, reason = parser_for(column)(text)
+            table[i] = value
+            if reason:
+                failed[i] = reason
+    else:
+        parse = parser_for(column)
+        for i, text in enumerate(texts):
+            if text is None:
+                continue
+            value, reason = parse(text)
+            table[i] = value
+            if reason:
+                failed[i] = reason
+    empty = np.fromiter((t is None for t in texts), dtype=bool, count=size)
+    reasons: dict[int, str] = {}
+    if failed:
+        bad_codes = np.fromiter(failed, dtype=codes.dtype, count=len(failed))
+        for position in np.flatnonzero(np.isin(codes, bad_codes)):
+            reasons[int(position)] = failed[int(codes[position])]
+    if column.kind is Kind.NUMBER:
+        table = np.array([np.nan if v is None else v for v in table], dtype="float64")
+    return ParsedColumn(values=table.take(codes), blank=empty.take(codes), reasons=reasons)
+
+
+def parse_default(column: Column) -> Any:
+    """The typed value of a column's declared default (None when it has none)."""
+    if column.default is None:
+        return None
+    value, reason = parser_for(column)(str(column.default))
+    if reason:
+        raise ValueError(f"default {column.default!r} of column {column.name} {reason}")
+    return value

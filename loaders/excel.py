@@ -128,7 +128,9 @@ class RawSheet:
     spec's order), dtype object, each cell a `str` or None (empty); its index is the Excel
     row number; rows with every known column empty are dropped. `letters` maps each of those
     columns to its Excel column letter. `header_row` is the header's Excel row: 1 unless the
-    sheet starts with blank rows.
+    sheet starts with blank rows. `encoded` holds the same columns dictionary-encoded, as
+    `(distinct, codes)`: `distinct` an object array of the column's distinct texts with None
+    last, `codes` each row's position in it; the validator parses each distinct text once.
     """
 
     spec: Sheet
@@ -136,6 +138,7 @@ class RawSheet:
     letters: dict[str, str]
     frame: pd.DataFrame
     header_row: int = 1
+    encoded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 @dataclass
@@ -848,11 +851,11 @@ def _as_text(array: pa.Array) -> pa.Array:
 
 
 def _text_column(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Arrow strings -> (object array of str/None, bool mask of empty cells).
+    """Arrow strings -> (distinct texts as an object array with None last, each row's code).
 
-    Dictionary-encoding first means one Python string per distinct value rather than one per
-    cell: ids, months, breakdowns and statuses repeat, so this is several times cheaper than
-    a plain conversion at 60k rows. An empty string counts as empty.
+    Dictionary-encoding means one Python string per distinct value rather than one per cell:
+    ids, months, breakdowns and statuses repeat, so this is several times cheaper than a plain
+    conversion at 60k rows. An empty string counts as empty (the code of the final None).
     """
     encoded = pc.dictionary_encode(_as_text(array))
     dictionary = encoded.dictionary
@@ -864,7 +867,7 @@ def _text_column(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     blank = pc.index(dictionary, "").as_py()
     if blank >= 0:
         indices = np.where(indices == blank, missing, indices)
-    return lookup.take(indices), indices == missing
+    return lookup, indices
 
 
 def _read_sheet(
@@ -976,22 +979,23 @@ def _read_sheet(
     _cell_problems(title, errors, scan, columns, first_row, by_index, by_letter, problems)
 
     data_rows = batch.num_rows - 1
-    values: dict[str, np.ndarray] = {}
+    encoded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     all_empty = np.ones(data_rows, dtype=bool)
     for col in spec.columns:
         if col.name in positions:
-            objects, blank = _text_column(batch.column(positions[col.name]).slice(1))
-            values[col.name] = objects
-            all_empty &= blank
+            distinct, codes = _text_column(batch.column(positions[col.name]).slice(1))
+            encoded[col.name] = (distinct, codes)
+            all_empty &= codes == len(distinct) - 1
     rows = np.arange(first_row + 1, first_row + 1 + data_rows, dtype=np.int64)
-    if values and all_empty.any():
+    if encoded and all_empty.any():
         keep = ~all_empty
-        values = {name: array[keep] for name, array in values.items()}
+        encoded = {name: (distinct, codes[keep]) for name, (distinct, codes) in encoded.items()}
         rows = rows[keep]
-    elif not values:
+    elif not encoded:
         rows = rows[:0]
+    values = {name: distinct.take(codes) for name, (distinct, codes) in encoded.items()}
     frame = pd.DataFrame(values, index=pd.Index(rows, name="row"), dtype=object, copy=False)
-    return RawSheet(spec, title, letters, frame, header_row=first_row)
+    return RawSheet(spec, title, letters, frame, header_row=first_row, encoded=encoded)
 
 
 def _cell_problems(  # noqa: PLR0917 - one private call site

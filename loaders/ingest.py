@@ -263,7 +263,7 @@ def load_workbook(
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     actuals = validated.frames.get("Actuals")
     periods = (
-        sorted({p.strftime("%Y-%m") for p in actuals["period"]})
+        sorted({p.strftime("%Y-%m") for p in pd.unique(actuals["period"])})
         if actuals is not None and len(actuals)
         else []
     )

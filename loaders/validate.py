@@ -16,10 +16,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from indicators import schemas
-from indicators.cells import EARLIEST_PERIOD, escape, parse_column, trimmed
+from indicators.cells import EARLIEST_PERIOD, escape, parse_default, parse_encoded
 from indicators.domain import DEFAULT_BREAKDOWN, Problem, TargetOperator
 from indicators.sheets import (
     ACTIONS,
@@ -95,38 +96,42 @@ class _Collector:
 def _parse_sheet(raw: RawSheet, out: _Collector) -> pd.DataFrame:
     """Typed frame of one sheet, defaults filled, with cell problems collected."""
     spec: Sheet = raw.spec
-    typed = pd.DataFrame(index=raw.frame.index)
+    rows = raw.frame.index
+    columns: dict[str, np.ndarray] = {}
     for column in spec.columns:
-        if column.name not in raw.frame.columns:
-            default = None
-            if column.default is not None:
-                default, _ = parse_column(pd.Series([column.default]), column)
-                default = default.iloc[0]
-            typed[column.name] = pd.Series([default] * len(typed), index=typed.index, dtype=object)
+        default = parse_default(column)
+        if column.name not in raw.encoded:
+            if column.kind is Kind.NUMBER:
+                columns[column.name] = np.full(len(rows), np.nan if default is None else default)
+            else:
+                columns[column.name] = np.full(len(rows), default, dtype=object)
             continue
-        text = trimmed(raw.frame[column.name])
-        values, reasons = parse_column(text, column)
-        for row in reasons.index[reasons.notna()]:
+        distinct, codes = raw.encoded[column.name]
+        parsed = parse_encoded(distinct, codes, column)
+        for position, reason in parsed.reasons.items():
             out.add(
-                (raw, column.name, int(row)),
-                raw.frame.at[row, column.name],
-                f"{column.name} {reasons[row]}",
+                (raw, column.name, int(rows[position])),
+                distinct[codes[position]],
+                f"{column.name} {reason}",
                 f"cell.{column.kind.value}",
             )
-        blank = text.isna()
         if column.required and not (spec is ACTUALS and column.name == "value"):
-            for row in text.index[blank]:
+            for position in np.flatnonzero(parsed.blank):
                 out.add(
-                    (raw, column.name, int(row)),
+                    (raw, column.name, int(rows[position])),
                     "",
                     f"{column.name} is required but empty",
                     "cell.required",
                 )
-        if column.default is not None and blank.any():
-            default, _ = parse_column(pd.Series([column.default]), column)
-            values = values.where(~blank, default.iloc[0])
-        typed[column.name] = values
-    return typed
+        values = parsed.values
+        if default is not None and parsed.blank.any():
+            values[parsed.blank] = default
+        columns[column.name] = values
+    # dtype given per column: pandas would otherwise infer its string dtype for text and turn
+    # None into NaN (which is truthy).
+    return pd.DataFrame(
+        {name: pd.Series(v, index=rows, dtype=v.dtype, copy=False) for name, v in columns.items()}
+    )
 
 
 def _check_periods(raw: RawSheet, typed: pd.DataFrame, today: dt.date, out: _Collector) -> None:

@@ -28,6 +28,14 @@ dash.register_page(
 )
 
 
+def _provenance(ind: pd.Series) -> str:
+    """Where the definition came from: its sheet and row when a workbook supplied it."""
+    sheet, row, load = ind.get("source_sheet"), ind.get("source_row"), ind.get("valid_from_load")
+    if isinstance(sheet, str) and sheet and row is not None and not pd.isna(row):
+        return f"{sheet} row {int(row)}, load {load}"
+    return f"load {load}"
+
+
 def _definition(row: dict[str, Any], ind: pd.Series) -> html.Dl:
     items = [
         ("Service area", row["service_area"]),
@@ -59,11 +67,7 @@ def _definition(row: dict[str, Any], ind: pd.Series) -> html.Dl:
             else "Published measure (benchmark: "
             f"{row.get('benchmark_measure') or 'quoted in plan'})",
         ),
-        (
-            "Loaded from",
-            f"{ind.get('source_sheet') or '–'} row {ind.get('source_row') or '–'}, "
-            f"load {ind.get('valid_from_load')}",
-        ),
+        ("Loaded from", _provenance(ind)),
     ]
     return html.Dl(
         className="govuk-summary-list",

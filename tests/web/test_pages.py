@@ -113,6 +113,17 @@ def test_measure_page_labels_comparators_with_their_period(app: Any) -> None:
     assert "England" in text
 
 
+def test_measure_definition_says_which_sheet_row_and_load_it_came_from(app: Any) -> None:
+    import pandas as pd
+
+    from indicators.pages import measure
+
+    text = _text(measure.layout(indicator_id="lac_rate_per_10k"))
+    assert "Indicators row " in text and ", load " in text
+    # A definition written by another loader (e.g. a generated national store) has no sheet row.
+    assert measure._provenance(pd.Series({"source_row": pd.NA, "valid_from_load": 3})) == "load 3"
+
+
 def test_unknown_measure_says_so(app: Any) -> None:
     from indicators.pages import measure
 
