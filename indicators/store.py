@@ -69,6 +69,7 @@ class _Connections:
 
 
 _CONNECTIONS = _Connections()
+_SCHEMA_COLUMNS: dict[tuple[Path, str, str], bool] = {}
 _THREAD = threading.local()
 
 
@@ -106,6 +107,16 @@ class Snapshot:
     def scalar(self, name: str, **params: Any) -> Any:
         frame = self.query(name, **params)
         return None if frame.empty else frame.iat[0, 0]
+
+    def has_column(self, table: str, column: str) -> bool:
+        """Whether this file's schema has the column. A published file never changes, so the
+        answer is kept per file."""
+        key = (self.path, table, column)
+        known = _SCHEMA_COLUMNS.get(key)
+        if known is None:
+            known = bool(self.scalar("has_column", table=table, column=column))
+            _SCHEMA_COLUMNS[key] = known
+        return known
 
     def at_version(self, version: int) -> Snapshot:
         if not 1 <= version <= self.latest:

@@ -2,7 +2,7 @@
 
 Reads the new version's state through the same named queries the pages use, builds every row with
 indicators/scorecard.py, and stores them keyed by the load id, so each past version keeps the
-scorecard exactly as it was shown.
+scorecard exactly as it was shown; beside each row its grid record (indicators/listing.py).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import duckdb
 import pandas as pd
 
+from indicators.listing import listing_record
 from indicators.scorecard import Inputs, build_scorecard
 from indicators.settings import Settings
 from indicators.store import sql
@@ -57,6 +58,9 @@ def precompute_scorecard(con: duckdb.DuckDBPyConnection, load_id: int, settings:
             "quartile": [r["quartile"] for r in rows],
             "exception_score": [r["exception_score"] for r in rows],
             "payload": [json.dumps(r, ensure_ascii=False, allow_nan=False) for r in rows],
+            "listing": [
+                json.dumps(listing_record(r), ensure_ascii=False, allow_nan=False) for r in rows
+            ],
         }
     )
     con.register("scorecard_rows", frame)

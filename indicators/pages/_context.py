@@ -12,6 +12,7 @@ from typing import Any
 
 import flask
 
+from indicators.listing import listing_record
 from indicators.settings import Settings
 from indicators.store import Snapshot, Store
 
@@ -57,6 +58,18 @@ def snapshot(as_of: str | None = None) -> Snapshot:
 def scorecard_rows(snap: Snapshot) -> list[dict[str, Any]]:
     frame = snap.query("scorecard")
     return [json.loads(p) for p in frame["payload"]]
+
+
+def listing_rows(snap: Snapshot) -> list[dict[str, Any]]:
+    """The scorecard's rows reduced to their filter keys and grid record (indicators/listing.py),
+    as stored at publish; built here only for a version published before they were stored."""
+    if not snap.has_column("scorecard", "listing"):
+        return [listing_record(row) for row in scorecard_rows(snap)]
+    frame = snap.query("scorecard_listing")
+    return [
+        json.loads(listing) if listing is not None else listing_record(json.loads(payload))
+        for listing, payload in zip(frame["listing"], frame["payload"], strict=True)
+    ]
 
 
 def measure_row(

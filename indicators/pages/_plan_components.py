@@ -8,7 +8,9 @@ revised dates, exception order) live in indicators/plan.py; this module only lay
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -31,14 +33,33 @@ def today_for(as_of: str | None) -> dt.date:
     return dt.date.today()
 
 
+#: Plans read from published versions, newest last. A version never changes once published, so
+#: its plan is read (six queries) once per process rather than on every measure and area page.
+_PLANS: OrderedDict[tuple[Any, int, str], rules.PlanData] = OrderedDict()
+_PLANS_KEPT = 4
+_PLANS_LOCK = threading.Lock()
+
+
 def load(snap: Any) -> rules.PlanData:
-    return rules.load(snap, _context.settings().plan_name)
+    """The plan as this version holds it. Callers only read it: it is shared between requests."""
+    key = (snap.path, snap.version, _context.settings().plan_name)
+    with _PLANS_LOCK:
+        data = _PLANS.get(key)
+        if data is not None:
+            _PLANS.move_to_end(key)
+            return data
+    data = rules.load(snap, key[2])
+    with _PLANS_LOCK:
+        _PLANS[key] = data
+        while len(_PLANS) > _PLANS_KEPT:
+            _PLANS.popitem(last=False)
+    return data
 
 
 def measures_by_id(snap: Any) -> dict[str, dict[str, Any]]:
     """The headline scorecard row of each measure, for names and RAG beside linked actions."""
     rows: dict[str, dict[str, Any]] = {}
-    for row in _context.scorecard_rows(snap):
+    for row in _context.listing_rows(snap):
         rows.setdefault(row["indicator_id"], row)
     return rows
 

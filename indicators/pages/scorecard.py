@@ -342,7 +342,7 @@ def layout(
         snap = _context.snapshot(as_of)
     except _context.AsOfError as exc:
         return ui.no_such_version("Scorecard", exc)
-    rows = _context.scorecard_rows(snap)
+    rows = _context.listing_rows(snap)
     revised = _context.revised_since_board(snap)
     params = {
         k: v
@@ -388,10 +388,7 @@ def layout(
                 role="status",
             ),
             grid(
-                [
-                    {**ui.grid_record(r), "revised": revised.get(r["indicator_id"], "")}
-                    for r in chosen
-                ],
+                [{**r["grid"], "revised": revised.get(r["indicator_id"], "")} for r in chosen],
                 "scorecard-grid",
             ),
             html.H2("Service areas", className="govuk-heading-l"),

@@ -247,5 +247,9 @@ CREATE TABLE IF NOT EXISTS scorecard (
     assurance_type VARCHAR,
     quartile VARCHAR,
     exception_score INTEGER NOT NULL, -- higher = shown earlier when exceptions come first
-    payload VARCHAR NOT NULL          -- JSON: every figure the scorecard and board show
+    payload VARCHAR NOT NULL,         -- JSON: every figure the scorecard and board show
+    listing VARCHAR                   -- JSON: the row as the scorecard grid shows it
 );
+-- Stores made before the column existed gain it at their next load; their earlier versions'
+-- rows keep NULL and the page builds those records from the payload.
+ALTER TABLE scorecard ADD COLUMN IF NOT EXISTS listing VARCHAR;

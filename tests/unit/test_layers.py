@@ -18,6 +18,7 @@ PURE = [
     "indicators.metrics",
     "indicators.spc",
     "indicators.figures",
+    "indicators.listing",
     "indicators.schemas",
     "indicators.scorecard",
     "indicators.settings",

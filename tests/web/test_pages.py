@@ -124,6 +124,45 @@ def test_measure_definition_says_which_sheet_row_and_load_it_came_from(app: Any)
     assert measure._provenance(pd.Series({"source_row": pd.NA, "valid_from_load": 3})) == "load 3"
 
 
+def test_scorecard_grid_records_are_stored_at_publish_as_the_rows_would_make_them(
+    app: Any,
+) -> None:
+    import pandas as pd
+
+    from indicators.listing import listing_record
+
+    snap = _context.snapshot()
+    full = _context.scorecard_rows(snap)
+    stored = _context.listing_rows(snap)
+    assert stored == [listing_record(r) for r in full]
+
+    class Earlier:
+        """A version published before listings were stored: payloads only."""
+
+        def has_column(self, table: str, column: str) -> bool:
+            return True
+
+        def query(self, name: str) -> pd.DataFrame:
+            assert name == "scorecard_listing"
+            return pd.DataFrame(
+                {"listing": [None], "payload": [snap.query("scorecard")["payload"].iloc[0]]}
+            )
+
+    assert _context.listing_rows(Earlier()) == stored[:1]  # type: ignore[arg-type]
+
+    class WrittenByAnEarlierRelease(Earlier):
+        """A store file whose scorecard table has no listing column at all."""
+
+        def has_column(self, table: str, column: str) -> bool:
+            return False
+
+        def query(self, name: str) -> pd.DataFrame:
+            assert name == "scorecard"
+            return snap.query("scorecard").head(2)
+
+    assert _context.listing_rows(WrittenByAnEarlierRelease()) == stored[:2]  # type: ignore[arg-type]
+
+
 def test_unknown_measure_says_so(app: Any) -> None:
     from indicators.pages import measure
 
