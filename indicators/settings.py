@@ -49,6 +49,11 @@ SETTINGS_DECLARED: tuple[Setting, ...] = (
     Setting("duckdb_threads", int, "DuckDB threads per process."),
     Setting("keep_versions", int, "How many published store versions to keep on disk."),
     Setting("lock_timeout_seconds", float, "How long a load waits for another to finish."),
+    Setting(
+        "load_niceness",
+        int,
+        "CPU niceness (0-19) a command-line load runs at, so pages stay quick while it works.",
+    ),
     Setting("demo", bool, "Demo mode: the embedded demo store and demo accounts."),
     Setting("environment", str, "production or development (development allows http cookies)."),
     Setting("secret_key", str, "Session signing key; empty: one is made and kept in ops_db."),
@@ -94,6 +99,7 @@ class Settings:
     duckdb_threads: int = 2
     keep_versions: int = 5
     lock_timeout_seconds: float = 2.0
+    load_niceness: int = 10
     demo: bool = False
     environment: str = "production"
     secret_key: str = ""

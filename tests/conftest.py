@@ -22,6 +22,12 @@ def settings_for(tmp: Path, **overrides: object) -> Settings:
     )
 
 
+@pytest.fixture(autouse=True)
+def _loads_keep_the_test_runs_priority(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Command-line loads run in-process here: they must not lower the whole run's priority."""
+    monkeypatch.setenv("MTM_LOAD_NICENESS", "0")
+
+
 @pytest.fixture(scope="session")
 def demo_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo store, built once through the real loaders."""

@@ -114,3 +114,27 @@ def test_the_module_entry_point_and_debug_flag(demo_settings: Settings, tmp_path
     )
     assert proc.returncode in (1, 2)
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_a_load_lowers_its_own_cpu_priority_and_never_raises_it(
+    demo_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from loaders import cli
+
+    calls: list[int] = []
+    niceness = {"now": 3}
+
+    def fake_nice(increment: int) -> int:
+        calls.append(increment)
+        niceness["now"] += increment
+        return niceness["now"]
+
+    monkeypatch.setattr(os, "nice", fake_nice)
+    monkeypatch.setenv("MTM_LOAD_NICENESS", "12")
+    code, _ = run(demo_settings, "load", str(good_book(tmp_path / "g.xlsx")))
+    assert code == 0
+    assert niceness["now"] == 12 and calls == [0, 9]
+    cli.lower_priority(5)  # already nicer than 5: left as it is
+    assert niceness["now"] == 12
