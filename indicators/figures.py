@@ -79,7 +79,8 @@ def comparator_label(
 
 
 def comparator_points(row: dict[str, Any]) -> list[dict[str, Any]]:
-    """Comparators to mark on a chart: published benchmarks, else the quoted ones."""
+    """Comparators to mark on a chart: published benchmarks, else the quoted ones. A value an
+    export has suppressed (a symbol such as ``c`` in place of the figure) is labelled as such."""
     unit, decimals = row["unit"], row["decimals"]
     published = row.get("published")
     points = []
@@ -100,15 +101,23 @@ def comparator_points(row: dict[str, Any]) -> list[dict[str, Any]]:
         ):
             if value is None:
                 continue
+            # An export may have replaced a small count by its suppression symbol (a string).
+            withheld = isinstance(value, str)
             label = comparator_label(
-                kind, value, None, published["period_label"], unit=unit, decimals=decimals, **extra
+                kind,
+                None if withheld else value,
+                value if withheld else None,
+                published["period_label"],
+                unit=unit,
+                decimals=decimals,
+                **extra,
             )
             points.append({"kind": kind, "date": end, "value": value, "label": label})
         return points
     for quoted in row.get("quoted_comparators") or []:
         label = comparator_label(
             quoted["comparator"],
-            quoted["value"],
+            None if isinstance(quoted["value"], str) else quoted["value"],
             quoted["symbol"],
             quoted["period_label"],
             unit=unit,

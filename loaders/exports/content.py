@@ -170,56 +170,9 @@ def source_text(row: dict[str, Any]) -> str:
 
 
 def comparator_points(row: dict[str, Any]) -> list[dict[str, Any]]:
-    """indicators.figures.comparator_points, with a suppressed value labelled ``c``."""
-    if not row.get("suppressed"):
-        points = figures.comparator_points(row)
-        origin = "published" if row.get("published") else "quoted"
-        return [{**p, "origin": origin} for p in points]
-    unit, decimals = row["unit"], row["decimals"]
-    points = []
-    published = row.get("published")
-    if published:
-        for kind, value, extra in (
-            (
-                "statistical_neighbours",
-                published["sn_value"],
-                {
-                    "n": published["sn_n"],
-                    "of": published["sn_of"],
-                    "statistic": published["sn_statistic"],
-                },
-            ),
-            ("region", published["region_value"], {"name": published["region_name"]}),
-            ("england", published["england_value"], {}),
-        ):
-            if value is None:
-                continue
-            hidden = is_suppressed(value)
-            label = figures.comparator_label(
-                kind,
-                None if hidden else value,
-                SUPPRESSED if hidden else None,
-                published["period_label"],
-                unit=unit,
-                decimals=decimals,
-                **extra,
-            )
-            points.append({"kind": kind, "value": value, "label": label, "origin": "published"})
-        return points
-    for quoted in row.get("quoted_comparators") or []:
-        value = quoted["value"]
-        label = figures.comparator_label(
-            quoted["comparator"],
-            None if is_suppressed(value) else value,
-            quoted.get("symbol"),
-            quoted["period_label"],
-            unit=unit,
-            decimals=decimals,
-        )
-        points.append(
-            {"kind": quoted["comparator"], "value": value, "label": label, "origin": "quoted"}
-        )
-    return points
+    """indicators.figures.comparator_points, each saying whether it was published or quoted."""
+    origin = "published" if row.get("published") else "quoted"
+    return [{**p, "origin": origin} for p in figures.comparator_points(row)]
 
 
 def comparison_texts(row: dict[str, Any]) -> dict[str, str]:
