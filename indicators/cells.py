@@ -313,34 +313,32 @@ def parse_encoded(distinct: np.ndarray, codes: np.ndarray, column: Column) -> Pa
     size = len(texts)
     table = np.empty(size, dtype=object)
     failed: dict[int, str] = {}
-    if column.kind in (Kind.NUMBER, Kind.INTEGER):
-        numbers = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(
+    numbers = (
+        pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(
             dtype="float64", na_value=np.nan
         )
-        for i, (text, number) in enumerate(zip(texts, numbers, strict=True)):
-            if text is None:
-                continue
+        if column.kind in (Kind.NUMBER, Kind.INTEGER)
+        else None
+    )
+    parse = parser_for(column)
+    for i, text in enumerate(texts):
+        if text is None:
+            continue
+        if numbers is not None:
+            number = float(numbers[i])
             # float() accepts forms ("nan", "1_000", "inf") a data officer did not mean as a
             # number, and a count may not be fractional: those go through the full parser.
-            fine = math.isfinite(number) and "_" not in text and text.casefold() != "nan"
-            if fine and column.kind is Kind.INTEGER:
-                fine = number.is_integer()
-            if fine:
-                table[i] = float(number) if column.kind is Kind.NUMBER else int(number)
+            plain = math.isfinite(number) and "_" not in text and text.casefold() != "nan"
+            if plain and column.kind is Kind.NUMBER:
+                table[i] = number
                 continue
-            value, reason = parser_for(column)(text)
-            table[i] = value
-            if reason:
-                failed[i] = reason
-    else:
-        parse = parser_for(column)
-        for i, text in enumerate(texts):
-            if text is None:
+            if plain and number.is_integer():
+                table[i] = int(number)
                 continue
-            value, reason = parse(text)
-            table[i] = value
-            if reason:
-                failed[i] = reason
+        value, reason = parse(text)
+        table[i] = value
+        if reason:
+            failed[i] = reason
     empty = np.fromiter((t is None for t in texts), dtype=bool, count=size)
     reasons: dict[int, str] = {}
     if failed:

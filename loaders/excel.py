@@ -46,6 +46,7 @@ Cell text as fastexcel 0.21 gives it (the validator parses these forms):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import posixpath
@@ -124,21 +125,27 @@ class WorkbookRejected(Exception):
 class RawSheet:
     """One data sheet as text.
 
-    `frame` has one column per known canonical column present in the header (in the sheet
-    spec's order), dtype object, each cell a `str` or None (empty); its index is the Excel
-    row number; rows with every known column empty are dropped. `letters` maps each of those
-    columns to its Excel column letter. `header_row` is the header's Excel row: 1 unless the
-    sheet starts with blank rows. `encoded` holds the same columns dictionary-encoded, as
-    `(distinct, codes)`: `distinct` an object array of the column's distinct texts with None
-    last, `codes` each row's position in it; the validator parses each distinct text once.
+    `encoded` has one entry per known canonical column present in the header (in the sheet
+    spec's order), dictionary-encoded as `(distinct, codes)`: `distinct` an object array of the
+    column's distinct texts (`str`) with None (empty) last, `codes` each row's position in it;
+    the validator parses each distinct text once. `rows` are the Excel row numbers of the data
+    rows; rows with every known column empty are dropped. `letters` maps each column to its
+    Excel column letter. `header_row` is the header's Excel row: 1 unless the sheet starts with
+    blank rows. `frame` is the same text as a DataFrame indexed by Excel row, built on first use.
     """
 
     spec: Sheet
     title: str
     letters: dict[str, str]
-    frame: pd.DataFrame
+    rows: np.ndarray
     header_row: int = 1
     encoded: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        values = {name: distinct.take(codes) for name, (distinct, codes) in self.encoded.items()}
+        index = pd.Index(self.rows, dtype="int64", name="row")
+        return pd.DataFrame(values, index=index, dtype=object, copy=False)
 
 
 @dataclass
@@ -899,7 +906,6 @@ def _read_sheet(
     scan = scan_future.result()
     columns = [info.absolute_index for info in sheet.selected_columns]
     first_row = scan.first_row or 1
-    empty = pd.DataFrame(index=pd.Index([], dtype="int64", name="row"))
     if batch.num_rows == 0:
         if spec.required:
             problems.append(
@@ -910,7 +916,7 @@ def _read_sheet(
                     rule="sheet.empty",
                 )
             )
-        return RawSheet(spec, title, {}, empty, header_row=1)
+        return RawSheet(spec, title, {}, np.empty(0, dtype=np.int64), header_row=1)
 
     known = {normalise_name(col.name): col.name for col in spec.columns}
     positions: dict[str, int] = {}
@@ -993,9 +999,7 @@ def _read_sheet(
         rows = rows[keep]
     elif not encoded:
         rows = rows[:0]
-    values = {name: distinct.take(codes) for name, (distinct, codes) in encoded.items()}
-    frame = pd.DataFrame(values, index=pd.Index(rows, name="row"), dtype=object, copy=False)
-    return RawSheet(spec, title, letters, frame, header_row=first_row, encoded=encoded)
+    return RawSheet(spec, title, letters, rows, header_row=first_row, encoded=encoded)
 
 
 def _cell_problems(  # noqa: PLR0917 - one private call site

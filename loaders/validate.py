@@ -96,7 +96,7 @@ class _Collector:
 def _parse_sheet(raw: RawSheet, out: _Collector) -> pd.DataFrame:
     """Typed frame of one sheet, defaults filled, with cell problems collected."""
     spec: Sheet = raw.spec
-    rows = raw.frame.index
+    rows = pd.Index(raw.rows, dtype="int64", name="row")
     columns: dict[str, np.ndarray] = {}
     for column in spec.columns:
         default = parse_default(column)
@@ -137,7 +137,7 @@ def _parse_sheet(raw: RawSheet, out: _Collector) -> pd.DataFrame:
 def _check_periods(raw: RawSheet, typed: pd.DataFrame, today: dt.date, out: _Collector) -> None:
     this_month = today.replace(day=1)
     for column in raw.spec.columns:
-        if column.kind not in (Kind.MONTH, Kind.DATE) or column.name not in raw.frame.columns:
+        if column.kind not in (Kind.MONTH, Kind.DATE) or column.name not in raw.encoded:
             continue
         values = typed[column.name]
         if column.name == "period":
@@ -237,7 +237,7 @@ def _schema_problems(raw: RawSheet, frame: pd.DataFrame, out: _Collector) -> Non
         out.add(
             (raw, rule.column, row),
             raw.frame.at[row, rule.column]
-            if rule.column in raw.frame.columns
+            if rule.column in raw.encoded
             else frame.at[row, rule.column],
             message,
             f"row.{failure.check}",
@@ -414,7 +414,7 @@ def _default_operator(polarity: object) -> str | None:
 
 def _rows_with_cell_problems(out: _Collector, raw: RawSheet, column: str) -> pd.Series:
     rows = {p.row for p in out.problems if p.sheet == raw.title and p.column == column}
-    return pd.Series(raw.frame.index.isin(list(rows)), index=raw.frame.index)
+    return pd.Series(np.isin(raw.rows, list(rows)), index=pd.Index(raw.rows, name="row"))
 
 
 _SHEET_ORDER = {spec.name.casefold(): i for i, spec in enumerate(DATA_SHEETS)}
