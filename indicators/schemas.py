@@ -95,6 +95,22 @@ def _in_unit_range(values: pd.Series, units: pd.Series) -> pd.Series:
     return ok
 
 
+#: The columns each uniqueness check keys on (also used to name the first occurrence).
+UNIQUE_KEYS: dict[str, list[str]] = {
+    "unique_actual": ["indicator_id", "period", "breakdown"],
+    "unique_indicator": ["indicator_id"],
+    "unique_target": ["indicator_id", "period"],
+    "unique_comparator": ["indicator_id", "comparator", "period_label"],
+    "unique_commentary": ["indicator_id", "period"],
+    "unique_action": ["action_id"],
+    "unique_update": ["action_id", "as_of"],
+    "unique_recommendation": ["recommendation_id"],
+    "unique_milestone": ["milestone_id"],
+    "unique_judgement": ["milestone_id", "judged_on"],
+    "unique_plan": ["plan_id"],
+}
+
+
 def _unique(df: pd.DataFrame, key: list[str]) -> pd.Series:
     present = df[key].notna().all(axis=1)
     return ~(df.duplicated(subset=key, keep="first") & present)
@@ -158,7 +174,7 @@ class ActualsSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="unique_actual", ignore_na=False)
     def unique_actual(cls, df: pd.DataFrame) -> pd.Series:
-        return _unique(df, ["indicator_id", "period", "breakdown"])
+        return _unique(df, UNIQUE_KEYS["unique_actual"])
 
     class Config:
         strict = False
@@ -174,7 +190,7 @@ class IndicatorsSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="unique_indicator", ignore_na=False)
     def unique_indicator(cls, df: pd.DataFrame) -> pd.Series:
-        return _unique(df, ["indicator_id"])
+        return _unique(df, UNIQUE_KEYS["unique_indicator"])
 
     @pa.dataframe_check(name="decimals_in_range", ignore_na=False)
     def decimals_in_range(cls, df: pd.DataFrame) -> pd.Series:
@@ -210,7 +226,7 @@ class TargetsSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="unique_target", ignore_na=False)
     def unique_target(cls, df: pd.DataFrame) -> pd.Series:
-        return _unique(df, ["indicator_id", "period"])
+        return _unique(df, UNIQUE_KEYS["unique_target"])
 
     class Config:
         strict = False
@@ -229,7 +245,7 @@ class ComparatorsSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="unique_comparator", ignore_na=False)
     def unique_comparator(cls, df: pd.DataFrame) -> pd.Series:
-        return _unique(df, ["indicator_id", "comparator", "period_label"])
+        return _unique(df, UNIQUE_KEYS["unique_comparator"])
 
     class Config:
         strict = False
@@ -241,7 +257,7 @@ class CommentarySchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="unique_commentary", ignore_na=False)
     def unique_commentary(cls, df: pd.DataFrame) -> pd.Series:
-        return _unique(df, ["indicator_id", "period"])
+        return _unique(df, UNIQUE_KEYS["unique_commentary"])
 
     class Config:
         strict = False
@@ -252,7 +268,7 @@ class ActionsSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="unique_action", ignore_na=False)
     def unique_action(cls, df: pd.DataFrame) -> pd.Series:
-        return _unique(df, ["action_id"])
+        return _unique(df, UNIQUE_KEYS["unique_action"])
 
     class Config:
         strict = False
@@ -264,7 +280,7 @@ class UpdatesSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="unique_update", ignore_na=False)
     def unique_update(cls, df: pd.DataFrame) -> pd.Series:
-        return _unique(df, ["action_id", "as_of"])
+        return _unique(df, UNIQUE_KEYS["unique_update"])
 
     class Config:
         strict = False
@@ -275,7 +291,7 @@ class RecommendationsSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="unique_recommendation", ignore_na=False)
     def unique_recommendation(cls, df: pd.DataFrame) -> pd.Series:
-        return _unique(df, ["recommendation_id"])
+        return _unique(df, UNIQUE_KEYS["unique_recommendation"])
 
     class Config:
         strict = False
@@ -286,7 +302,7 @@ class MilestonesSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="unique_milestone", ignore_na=False)
     def unique_milestone(cls, df: pd.DataFrame) -> pd.Series:
-        return _unique(df, ["milestone_id"])
+        return _unique(df, UNIQUE_KEYS["unique_milestone"])
 
     class Config:
         strict = False
@@ -298,7 +314,7 @@ class JudgementsSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="unique_judgement", ignore_na=False)
     def unique_judgement(cls, df: pd.DataFrame) -> pd.Series:
-        return _unique(df, ["milestone_id", "judged_on"])
+        return _unique(df, UNIQUE_KEYS["unique_judgement"])
 
     class Config:
         strict = False
@@ -311,7 +327,7 @@ class PlansSchema(pa.DataFrameModel):
 
     @pa.dataframe_check(name="unique_plan", ignore_na=False)
     def unique_plan(cls, df: pd.DataFrame) -> pd.Series:
-        return _unique(df, ["plan_id"])
+        return _unique(df, UNIQUE_KEYS["unique_plan"])
 
     @pa.dataframe_check(name="next_board_after_as_at", ignore_na=False)
     def next_board_after_as_at(cls, df: pd.DataFrame) -> pd.Series:

@@ -220,6 +220,7 @@ def _with_definitions(typed: pd.DataFrame, ids: dict[str, KnownIndicator]) -> pd
 
 
 def _schema_problems(raw: RawSheet, frame: pd.DataFrame, out: _Collector) -> None:
+    first_rows: dict[str, dict[tuple[str, ...], int]] = {}
     for failure in schemas.failures(raw.spec.name, frame):
         rule = schemas.RULES[failure.check]
         row = failure.row
@@ -233,7 +234,12 @@ def _schema_problems(raw: RawSheet, frame: pd.DataFrame, out: _Collector) -> Non
             details["expected"] = f"{expected:.4g}"
         message = f"{rule.column} " + rule.message.format(**details)
         if failure.check.startswith("unique_"):
-            message += _first_occurrence(raw, frame, failure.check, row)
+            if failure.check not in first_rows:
+                first_rows[failure.check] = _first_rows(frame, failure.check)
+            mine = tuple(str(frame.at[row, k]) for k in schemas.UNIQUE_KEYS[failure.check])
+            first = first_rows[failure.check].get(mine, row)
+            if first < row:
+                message += f" (first given in row {first})"
         out.add(
             (raw, rule.column, row),
             raw.frame.at[row, rule.column]
@@ -244,30 +250,14 @@ def _schema_problems(raw: RawSheet, frame: pd.DataFrame, out: _Collector) -> Non
         )
 
 
-_KEYS = {
-    "unique_actual": ["indicator_id", "period", "breakdown"],
-    "unique_indicator": ["indicator_id"],
-    "unique_target": ["indicator_id", "period"],
-    "unique_comparator": ["indicator_id", "comparator", "period_label"],
-    "unique_commentary": ["indicator_id", "period"],
-    "unique_action": ["action_id"],
-    "unique_update": ["action_id", "as_of"],
-    "unique_recommendation": ["recommendation_id"],
-    "unique_milestone": ["milestone_id"],
-    "unique_judgement": ["milestone_id", "judged_on"],
-    "unique_plan": ["plan_id"],
-}
-
-
-def _first_occurrence(raw: RawSheet, frame: pd.DataFrame, check: str, row: int) -> str:
-    key = _KEYS[check]
-    mine = tuple(str(frame.at[row, k]) for k in key)
-    for other in frame.index:
-        if other >= row:
-            break
-        if tuple(str(frame.at[other, k]) for k in key) == mine:
-            return f" (first given in row {other})"
-    return ""
+def _first_rows(frame: pd.DataFrame, check: str) -> dict[tuple[str, ...], int]:
+    """For a uniqueness check, each key (as text) -> the first Excel row that gives it."""
+    key = schemas.UNIQUE_KEYS[check]
+    texts = zip(*(frame[k].map(str) for k in key), strict=True)
+    first: dict[tuple[str, ...], int] = {}
+    for row, values in zip(frame.index, texts, strict=True):
+        first.setdefault(tuple(values), int(row))
+    return first
 
 
 def validate_workbook(

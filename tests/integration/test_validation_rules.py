@@ -328,3 +328,18 @@ def test_a_huge_number_in_a_date_cell_is_a_message_not_a_crash(
     assert result.summary is None
     assert "far outside any real date" in " ".join(p.message for p in result.problems)
     assert store_files(demo_settings) == before
+
+
+def test_each_repeated_row_names_its_own_first_row(demo_settings: Settings, tmp_path: Path) -> None:
+    months = [dt.date(2019, 1, 1) + dt.timedelta(days=32 * i) for i in range(30)]
+    firsts = [["lac_rate_per_10k", m.replace(day=1), 80.0] for m in months]
+    # The same 30 months again, last first: each repeat's first row is a different, later one.
+    book = workbooks.make_workbook(
+        tmp_path / "repeats.xlsx", {"Actuals": firsts + list(reversed(firsts))}
+    )
+    before = store_files(demo_settings)
+    result = load_workbook(demo_settings, book, book.name, "tester", today=TODAY)
+    repeats = [p for p in result.problems if p.rule == "row.unique_actual"]
+    assert [p.row for p in repeats] == list(range(32, 62))
+    assert [p.message.rsplit("row ", 1)[1] for p in repeats] == [f"{r})" for r in range(31, 1, -1)]
+    assert store_files(demo_settings) == before
