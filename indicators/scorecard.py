@@ -292,7 +292,9 @@ def build_row(
         "tolerance": tolerance,
         "rag": rag.value,
         "rag_label": Rag(rag).label,
-        "gap": gap,
+        # Rounded to 9 places like the reader's numbers: 70.1 - 80 is -9.900000000000006 in
+        # binary floating point, which an export would otherwise print in full.
+        "gap": None if gap is None else round(gap, 9),
         "direction_last": _direction(latest_value, previous_value, polarity),
         "direction_baseline": _direction(latest_value, baseline, polarity),
         "variation_type": variation,

@@ -92,6 +92,11 @@ def test_rag_against_the_final_target_with_the_default_tolerance(latest: float, 
     assert row["tolerance"] == 5.0
 
 
+def test_gap_to_target_carries_no_floating_point_noise() -> None:
+    (row,) = build_scorecard(inputs([70.0] * 23 + [70.1]))
+    assert row["gap"] == -9.9
+
+
 def test_trajectory_target_applies_to_the_latest_month() -> None:
     (row,) = build_scorecard(inputs([70.0] * 24, targets=[(MONTHS[-3], 69.0)]))
     assert row["target"] == 69.0 and row["rag"] == "green" and row["final_target"] == 80.0
