@@ -1,9 +1,9 @@
 """Composition root: ``create_app(settings) -> Dash``.
 
 ``python app.py`` builds the embedded demo store on first run (when no store exists at the
-configured path) and serves it on http://127.0.0.1:8050. Under gunicorn use
-``gunicorn --workers 2 --threads 4 'app:create_server()'`` (or ``app:server``, which builds the
-app on first access rather than at import).
+configured path) and serves it on http://127.0.0.1:8050. Under gunicorn run ``gunicorn`` in the
+project folder (``gunicorn.conf.py`` names ``app:create_server()``, workers, threads and
+keep-alive); ``app:server`` also works and builds the app on first access rather than at import.
 """
 
 from __future__ import annotations
