@@ -16,10 +16,16 @@ import pandas as pd
 
 from indicators.domain import DEFAULT_BREAKDOWN, LoadSummary, Problem
 from indicators.settings import Settings
-from indicators.store import Store, StoreUnavailable
+from indicators.store import Snapshot
 from loaders.excel import ReadLimits
-from loaders.plan import known_plan_ids
-from loaders.publish import AlreadyLoaded, publish, replace_all_versioned, upsert_versioned
+from loaders.plan import plan_ids_in, published_snapshot
+from loaders.publish import (
+    AlreadyLoaded,
+    LoadInProgress,
+    publish,
+    replace_all_versioned,
+    upsert_versioned,
+)
 from loaders.validate import KnownIndicator, Validated, validate_workbook
 
 #: How each sheet's rows are versioned: table, key columns, compared columns.
@@ -145,12 +151,9 @@ def limits_from(settings: Settings) -> ReadLimits:
     )
 
 
-def known_indicators(settings: Settings) -> dict[str, KnownIndicator]:
-    try:
-        snap = Store.from_settings(settings).snapshot()
-    except StoreUnavailable:
-        return {}
-    if snap.version == 0:
+def indicators_in(snap: Snapshot | None) -> dict[str, KnownIndicator]:
+    """The indicators of one published version (none before the first load)."""
+    if snap is None or snap.version == 0:
         return {}
     frame = snap.query("indicators")
     return {
@@ -162,14 +165,22 @@ def known_indicators(settings: Settings) -> dict[str, KnownIndicator]:
 def validate_file(
     settings: Settings, source: bytes | Path, display_name: str, today: dt.date | None = None
 ) -> Validated:
-    return validate_workbook(
+    """Validate against the version readers see now (indicators and plan ids of one version)."""
+    snap = published_snapshot(settings)
+    validated = validate_workbook(
         source,
         display_name,
-        known=known_indicators(settings),
-        known_plan=known_plan_ids(settings),
+        known=indicators_in(snap),
+        known_plan=plan_ids_in(snap),
         today=today,
         limits=limits_from(settings),
     )
+    validated.checked_against = snap.version if snap is not None else 0
+    return validated
+
+
+class StaleCheck(RuntimeError):
+    """Another load was published after the file was checked; it must be checked again."""
 
 
 def _dates(series: pd.Series) -> pd.Series:
@@ -250,12 +261,41 @@ def load_workbook(
     source: bytes | Path,
     display_name: str,
     user: str,
+    *,
     today: dt.date | None = None,
+    checked: Validated | None = None,
 ) -> LoadResult:
-    """Validate and, only if the whole file passes, publish it as a new version."""
+    """Validate and, only if the whole file passes, publish it as a new version.
+
+    `checked` is this file's validation from a moment ago (the upload page's confirmation
+    step); it is used only for the same bytes and only on top of the version it was checked
+    against. Whenever another load was published in between, the file is checked again.
+    """
     raw = source.read_bytes() if isinstance(source, Path) else source
+    sha256 = hashlib.sha256(raw).hexdigest()
+    validated = checked if checked is not None and checked.sha256 == sha256 else None
+    for _attempt in range(3):
+        if validated is None:
+            validated = validate_file(settings, raw, display_name, today)
+        try:
+            return _publish_validated(
+                settings, validated, raw, sha256, display_name=display_name, user=user
+            )
+        except StaleCheck:
+            validated = None
+    raise LoadInProgress()  # other loads kept landing between our check and our turn
+
+
+def _publish_validated(
+    settings: Settings,
+    validated: Validated,
+    raw: bytes,
+    sha256: str,
+    *,
+    display_name: str,
+    user: str,
+) -> LoadResult:
     result = LoadResult(display_name)
-    validated = validate_file(settings, raw, display_name, today)
     result.not_supplied = len(validated.not_supplied)
     if not validated.ok:
         result.problems = validated.problems
@@ -269,6 +309,9 @@ def load_workbook(
     )
 
     def apply(con: duckdb.DuckDBPyConnection, load_id: int) -> dict[str, int]:
+        # Ids were checked against the version this load builds on, or it is checked again.
+        if load_id - 1 != validated.checked_against:
+            raise StaleCheck()
         counts: dict[str, int] = {}
         for sheet, frame in validated.frames.items():
             table, key, compared = VERSIONING[sheet]
@@ -286,7 +329,6 @@ def load_workbook(
         counts["not_supplied"] = result.not_supplied
         return counts
 
-    sha256 = hashlib.sha256(raw).hexdigest()
     try:
         result.summary = publish(
             settings,

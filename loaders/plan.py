@@ -25,7 +25,7 @@ from indicators.cells import EARLIEST_PERIOD, control_character, parse_date
 from indicators.domain import ActionStatus, LoadSummary, Problem
 from indicators.settings import Settings
 from indicators.sheets import MAX_TEXT
-from indicators.store import Store, StoreUnavailable
+from indicators.store import Snapshot, Store, StoreUnavailable
 from loaders.publish import LoadInProgress, PublishFailed, publish, upsert_versioned
 from loaders.validate import KnownPlan
 
@@ -59,11 +59,12 @@ class ActionUpdateResult:
 
 def known_plan_ids(settings: Settings) -> KnownPlan:
     """The plan ids in the published store (empty before the first load)."""
-    try:
-        snap = Store.from_settings(settings).snapshot()
-    except StoreUnavailable:
-        return KnownPlan()
-    if snap.version == 0:
+    return plan_ids_in(published_snapshot(settings))
+
+
+def plan_ids_in(snap: Snapshot | None) -> KnownPlan:
+    """The plan ids in one published version (empty for none)."""
+    if snap is None or snap.version == 0:
         return KnownPlan()
     frame = snap.query("plan_ids")
     ids = {kind: frozenset(frame.loc[frame["kind"] == kind, "id"]) for kind in frame["kind"]}
@@ -73,6 +74,14 @@ def known_plan_ids(settings: Settings) -> KnownPlan:
         actions=ids.get("action", frozenset()),
         milestones=ids.get("milestone", frozenset()),
     )
+
+
+def published_snapshot(settings: Settings) -> Snapshot | None:
+    """The version readers see now, or None before the first load."""
+    try:
+        return Store.from_settings(settings).snapshot()
+    except StoreUnavailable:
+        return None
 
 
 def _problem(column: str, value: object, message: str, rule: str) -> Problem:

@@ -29,7 +29,7 @@ def precompute_scorecard(con: duckdb.DuckDBPyConnection, load_id: int, settings:
         targets=_query(con, "targets", load_id),
         comparators=_query(con, "comparators", load_id),
         commentary=_query(con, "commentary", load_id),
-        benchmarks=_query(con, "benchmarks", load_id),
+        benchmarks=_query(con, "benchmarks_referenced", load_id),
         sn_groups=_query(con, "sn_groups", load_id),
         london_sub_regions=_query(con, "london_sub_regions", load_id),
         la_code=settings.council_la_code,

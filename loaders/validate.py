@@ -61,6 +61,9 @@ class Validated:
     problems: list[Problem] = field(default_factory=list)
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     not_supplied: list[tuple[str, dt.date | None, str]] = field(default_factory=list)
+    #: The published version whose indicators and plan ids the file was checked against
+    #: (0: none); a load publishes it only on top of that version.
+    checked_against: int = 0
 
     @property
     def ok(self) -> bool:

@@ -2,8 +2,10 @@
 publishing, load history with as-of links and rollback, and a data-quality summary.
 
 An upload is validated, never stored, until the person confirms what it will change. The file
-waits in a staging folder under a random token bound to the uploader; the publish callback
-re-checks that the token is theirs. Every callback is data-team only, decided on the server.
+and its checked rows wait in a staging folder (`loaders.staging`) under a random token bound to
+the uploader; the publish callback re-checks that the token is theirs, and publishes the rows
+already checked unless another load landed in between (then the file is checked again). Every
+callback is data-team only, decided on the server.
 """
 
 from __future__ import annotations
@@ -13,13 +15,12 @@ import binascii
 import datetime as dt
 import json
 import math
-import secrets
-import time
 from pathlib import Path
 from typing import Any
 
 import dash
 import dash_ag_grid as dag
+import flask
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
@@ -28,11 +29,11 @@ from indicators.pages import _components as ui
 from loaders.ingest import load_workbook, validate_file
 from loaders.preview import Preview, preview
 from loaders.publish import LoadInProgress, PublishFailed
+from loaders.staging import stage, staged
 
 dash.register_page(__name__, path="/data", title="Data", name="Data")
 
 WRITERS = ("data_team",)
-STAGING_HOURS = 24
 REPORT_COLUMNS = [
     {"field": "sheet", "headerName": "Sheet", "maxWidth": 150},
     {"field": "cell", "headerName": "Cell", "maxWidth": 100},
@@ -43,39 +44,12 @@ REPORT_COLUMNS = [
 
 
 def staging_dir() -> Path:
-    folder = _context.settings().path("uploads_dir").parent / "staging"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return _context.settings().path("uploads_dir").parent / "staging"
 
 
-def _clean_staging(folder: Path) -> None:
-    cutoff = time.time() - STAGING_HOURS * 3600
-    for old in folder.glob("*"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-
-
-def _stage(raw: bytes, display_name: str, owner: str) -> str:
-    folder = staging_dir()
-    _clean_staging(folder)
-    token = secrets.token_urlsafe(24)
-    (folder / f"{token}.xlsx").write_bytes(raw)
-    (folder / f"{token}.json").write_text(json.dumps({"owner": owner, "name": display_name}))
-    return token
-
-
-def _staged(token: str, owner: str) -> tuple[bytes, str] | None:
-    """The staged file, only for the person who staged it (a token is not a permission)."""
-    if not token or not token.replace("-", "").replace("_", "").isalnum():
-        return None
-    folder = staging_dir()
-    meta_path = folder / f"{token}.json"
-    if not meta_path.exists():
-        return None
-    meta = json.loads(meta_path.read_text())
-    if meta.get("owner") != owner:
-        return None
-    return (folder / f"{token}.xlsx").read_bytes(), str(meta["name"])
+def _seal_key() -> bytes:
+    secret = flask.current_app.secret_key
+    return secret.encode() if isinstance(secret, str) else bytes(secret or b"")
 
 
 def _report_grid(problems: list[dict[str, Any]]) -> html.Div:
@@ -251,7 +225,14 @@ def on_upload(contents: str | None, filename: str | None) -> tuple[Any, str | No
     if not validated.ok:
         _auth.audit("upload", "rejected", name, f"{len(validated.problems)} problems")
         return _report_grid([p.as_dict() for p in validated.problems]), None
-    token = _stage(raw, name, account.username)
+    token = stage(
+        staging_dir(),
+        raw,
+        display_name=name,
+        owner=account.username,
+        checked=validated,
+        key=_seal_key(),
+    )
     snap = _context.snapshot() if _context.store().exists() else None
     _auth.audit("upload", "validated", name)
     return _preview_panel(preview(snap, validated), name), token
@@ -272,16 +253,18 @@ def on_publish(clicks: int | None, token: str | None) -> tuple[Any, Any]:
     assert account is not None
     if not clicks:
         raise dash.exceptions.PreventUpdate
-    staged = _staged(token or "", account.username)
-    if staged is None:
+    waiting = staged(staging_dir(), token or "", owner=account.username, key=_seal_key())
+    if waiting is None:
         _auth.audit("upload", "denied", "staged file", "token not this user's or expired")
         return ui.error_panel(
             "Upload again",
             "That upload is no longer waiting to be published. Upload the workbook again.",
         ), dash.no_update
-    raw, name = staged
+    name = waiting.display_name
     try:
-        result = load_workbook(_context.settings(), raw, name, account.username)
+        result = load_workbook(
+            _context.settings(), waiting.raw, name, account.username, checked=waiting.checked
+        )
     except LoadInProgress:
         _auth.audit("upload", "busy", name)
         return ui.error_panel(

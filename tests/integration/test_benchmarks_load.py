@@ -62,3 +62,14 @@ def test_the_broken_file_message(empty_settings: Settings, tmp_path: Path, capsy
     assert code == 2
     err = capsys.readouterr().err  # type: ignore[attr-defined]
     assert "b.csv: missing column(s)" in err and "Traceback" not in err
+
+
+def test_publishing_reads_only_the_benchmarks_its_indicators_quote(demo_settings: Settings) -> None:
+    """The scorecard is precomputed from the measures named in benchmark_measure, not all 22."""
+    snap = Store.from_settings(demo_settings).snapshot()
+    quoted = set(snap.query("indicators")["benchmark_measure"].dropna())
+    referenced = snap.query("benchmarks_referenced")
+    assert quoted and set(referenced["measure_code"].str.strip()) == quoted
+    everything = snap.query("benchmarks")
+    assert referenced["measure_code"].nunique() < everything["measure_code"].nunique()
+    assert len(referenced) == everything["measure_code"].str.strip().isin(quoted).sum()

@@ -87,6 +87,55 @@ def test_upload_confirm_publish(client_as: Callable[[str], Any], app: Any, tmp_p
     assert "already loaded" in text_of(again)
 
 
+def _counting_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every workbook validation from here on, by file name."""
+    from loaders import ingest
+
+    seen: list[str] = []
+    original = ingest.validate_workbook
+
+    def counting(source: Any, display_name: str, **kwargs: Any) -> Any:
+        seen.append(display_name)
+        return original(source, display_name, **kwargs)
+
+    monkeypatch.setattr(ingest, "validate_workbook", counting)
+    return seen
+
+
+def test_confirming_publishes_the_rows_already_checked(
+    client_as: Callable[[str], Any], app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = _counting_checks(monkeypatch)
+    client = client_as("demo-data-team")
+    book = workbooks.make_workbook(tmp_path / "once.xlsx", {"Actuals": [["lac_number", JUNE, 466]]})
+    token = staged_token(upload(client, book))
+    published = call(
+        client, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}
+    )
+    assert "Loaded: 1 actuals for 2021-06" in text_of(published)
+    assert checks == ["once.xlsx"]  # read and checked once, at upload
+
+
+def test_a_load_landing_before_confirmation_means_the_file_is_checked_again(
+    client_as: Callable[[str], Any], app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loaders.ingest import load_workbook
+
+    checks = _counting_checks(monkeypatch)
+    client = client_as("demo-data-team")
+    book = workbooks.make_workbook(tmp_path / "late.xlsx", {"Actuals": [["lac_number", JUNE, 467]]})
+    token = staged_token(upload(client, book))
+    between = workbooks.make_workbook(
+        tmp_path / "between.xlsx", {"Actuals": [["lac_number", dt.date(2021, 5, 1), 455]]}
+    )
+    assert load_workbook(settings_of(app), between, between.name, "someone-else").ok
+    published = call(
+        client, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}
+    )
+    assert "Loaded: 1 actuals for 2021-06" in text_of(published)
+    assert checks == ["late.xlsx", "between.xlsx", "late.xlsx"]
+
+
 def test_a_token_is_not_a_permission(
     client_as: Callable[[str], Any], app: Any, tmp_path: Path
 ) -> None:
