@@ -428,20 +428,59 @@ def _parse_end(value: object) -> dt.date:
     return dt.date.fromisoformat(str(value).strip()[:10])
 
 
-def _first(rows: pd.DataFrame, column: str, default: str) -> str:
-    if column not in rows.columns or rows.empty:
-        return default
-    text = str(rows[column].iloc[0]).strip()
-    return text or default
+@dataclass(frozen=True)
+class _LongColumns:
+    """The long benchmark table's columns, cleaned once for every measure in it."""
+
+    measure_codes: npt.NDArray[np.object_]
+    labels: npt.NDArray[np.object_]
+    ends: list[dt.date]
+    values: FloatArray
+    levels: npt.NDArray[np.object_]
+    codes: npt.NDArray[np.object_]
+    names: npt.NDArray[np.object_]
+    first_of: Mapping[str, pd.Series]  # column -> raw values (measure name, unit, ...)
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame) -> _LongColumns:
+        def text(column: str) -> npt.NDArray[np.object_]:
+            return rows[column].astype(str).str.strip().to_numpy(dtype=object)
+
+        raw_ends = rows["period_end"].tolist()
+        parsed = {v: _parse_end(v) for v in set(raw_ends)}
+        return cls(
+            measure_codes=text("measure_code") if "measure_code" in rows.columns else np.array([]),
+            labels=text("period_label"),
+            ends=[parsed[v] for v in raw_ends],
+            values=_values_of(rows),
+            levels=text("geography_level"),
+            codes=text("geography_code"),
+            names=text("geography_name"),
+            first_of={
+                c: rows[c]
+                for c in ("decimals", "measure_name", "unit", "polarity")
+                if c in rows.columns
+            },
+        )
+
+    def first(self, at: IntArray, column: str, default: str) -> str:
+        """The measure's first row's `column`, as text; `default` when absent or blank."""
+        if column not in self.first_of or at.size == 0:
+            return default
+        text = str(self.first_of[column].iloc[int(at[0])]).strip()
+        return text or default
 
 
 def _measure_table(code: str, rows: pd.DataFrame) -> MeasureTable:
     if rows.empty:
         raise KeyError(f"no published benchmark rows for measure {code!r}")
-    labels_col = rows["period_label"].astype(str).str.strip().to_numpy(dtype=object)
-    raw_ends = rows["period_end"].tolist()
-    parsed = {v: _parse_end(v) for v in set(raw_ends)}
-    ends_col = [parsed[v] for v in raw_ends]
+    return _pivot(code, _LongColumns.of(rows), np.arange(len(rows)))
+
+
+def _pivot(code: str, long: _LongColumns, at: IntArray) -> MeasureTable:
+    """Measure `code` from the rows `at` of the long table."""
+    labels_col = long.labels[at]
+    ends_col = [long.ends[i] for i in at.tolist()]
     by_label: dict[str, dt.date] = {}
     for label, end in zip(labels_col, ends_col, strict=True):
         if by_label.setdefault(str(label), end) != end:
@@ -452,10 +491,8 @@ def _measure_table(code: str, rows: pd.DataFrame) -> MeasureTable:
     col_of = {label: i for i, label in enumerate(labels)}
     cols = np.array([col_of[str(label)] for label in labels_col], dtype=np.int64)
 
-    values = _values_of(rows)
-    levels = rows["geography_level"].astype(str).str.strip().to_numpy(dtype=object)
-    codes = rows["geography_code"].astype(str).str.strip().to_numpy(dtype=object)
-    names = rows["geography_name"].astype(str).str.strip().to_numpy(dtype=object)
+    values = long.values[at]
+    levels, codes, names = long.levels[at], long.codes[at], long.names[at]
 
     is_la = levels == _LA_LEVEL
     la_codes = tuple(sorted({str(c) for c in codes[is_la]}))
@@ -473,16 +510,16 @@ def _measure_table(code: str, rows: pd.DataFrame) -> MeasureTable:
         series = areas.setdefault(key, np.full(len(labels), np.nan))
         series[cols[i]] = values[i]
 
-    decimals_text = _first(rows, "decimals", "1")
+    decimals_text = long.first(at, "decimals", "1")
     try:
         decimals = int(float(decimals_text))
     except ValueError:
         decimals = 1  # LAIT's own default when the dictionary leaves dps blank
     return MeasureTable(
         measure_code=code,
-        measure_name=_first(rows, "measure_name", code),
-        unit=_first(rows, "unit", Unit.NUMBER.value),
-        polarity=Polarity(_first(rows, "polarity", Polarity.NEUTRAL.value)),
+        measure_name=long.first(at, "measure_name", code),
+        unit=long.first(at, "unit", Unit.NUMBER.value),
+        polarity=Polarity(long.first(at, "polarity", Polarity.NEUTRAL.value)),
         decimals=decimals,
         labels=labels,
         ends=tuple(end for _, end in periods),
@@ -508,10 +545,12 @@ class PreparedBenchmarks:
 
 def prepare_benchmarks(bench: pd.DataFrame) -> PreparedBenchmarks:
     """Pivot the long benchmark table (published_benchmarks.csv layout) by measure."""
-    codes = bench["measure_code"].astype(str).str.strip()
+    # Columns are cleaned once for the whole table, then each measure takes its rows' positions.
+    long = _LongColumns.of(bench)
+    groups = pd.Series(long.measure_codes).groupby(long.measure_codes, sort=False).indices
     measures = {
-        str(code): _measure_table(str(code), rows)
-        for code, rows in bench.groupby(codes, sort=False, observed=True)
+        str(code): _pivot(str(code), long, np.asarray(at, dtype=np.int64))
+        for code, at in groups.items()
     }
     return PreparedBenchmarks(measures)
 
