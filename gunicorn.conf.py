@@ -20,3 +20,10 @@ threads = 4
 keepalive = 75
 # A board pack of every measure renders for up to a minute on a small server.
 timeout = 120
+
+
+def post_worker_init(worker: object) -> None:
+    """Each worker checks a tiny workbook as it starts, so the first real upload is not slow."""
+    from loaders.ingest import warm_up
+
+    warm_up()

@@ -446,7 +446,12 @@ class _LongColumns:
         def text(column: str) -> npt.NDArray[np.object_]:
             return rows[column].astype(str).str.strip().to_numpy(dtype=object)
 
-        raw_ends = rows["period_end"].tolist()
+        ends = rows["period_end"]
+        if pd.api.types.is_datetime64_dtype(ends) and not ends.isna().any():
+            # numpy gives datetime.date objects at once (Timestamps one by one are slow).
+            raw_ends = ends.to_numpy().astype("datetime64[D]").tolist()
+        else:
+            raw_ends = ends.tolist()
         parsed = {v: _parse_end(v) for v in set(raw_ends)}
         return cls(
             measure_codes=text("measure_code") if "measure_code" in rows.columns else np.array([]),

@@ -67,7 +67,7 @@ def plan_ids_in(snap: Snapshot | None) -> KnownPlan:
     if snap is None or snap.version == 0:
         return KnownPlan()
     frame = snap.query("plan_ids")
-    ids = {kind: frozenset(frame.loc[frame["kind"] == kind, "id"]) for kind in frame["kind"]}
+    ids = {str(kind): frozenset(rows) for kind, rows in frame.groupby("kind")["id"]}
     return KnownPlan(
         plans=ids.get("plan", frozenset()),
         recommendations=ids.get("recommendation", frozenset()),

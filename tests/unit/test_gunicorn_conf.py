@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from gunicorn.config import Config
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -31,3 +32,18 @@ def test_keepalive_outlasts_a_viewer_pause_so_reused_connections_are_not_reset()
     # gunicorn's default (2 s) reset a connection in the 20-viewer acceptance test on a loaded CI
     # machine; see the module docstring of gunicorn.conf.py.
     assert _shipped_config().keepalive >= 60
+
+
+def test_each_worker_warms_the_workbook_check_as_it_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from loaders import ingest
+
+    checked: list[str] = []
+    original = ingest.validate_workbook
+
+    def counting(source: object, display_name: str, **kwargs: object) -> object:
+        checked.append(display_name)
+        return original(source, display_name, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest, "validate_workbook", counting)
+    _shipped_config().post_worker_init(object())
+    assert checked == ["warm-up.xlsx"]
