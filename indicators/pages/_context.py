@@ -66,6 +66,9 @@ def listing_rows(snap: Snapshot) -> list[dict[str, Any]]:
     if not snap.has_column("scorecard", "listing"):
         return [listing_record(row) for row in scorecard_rows(snap)]
     frame = snap.query("scorecard_listing")
+    if not frame["listing"].isna().any():
+        # One parse of the joined records: a national scorecard has hundreds of rows.
+        return list(json.loads("[" + ",".join(frame["listing"].tolist()) + "]"))
     return [
         json.loads(listing) if listing is not None else listing_record(json.loads(payload))
         for listing, payload in zip(frame["listing"], frame["payload"], strict=True)
