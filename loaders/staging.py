@@ -92,8 +92,10 @@ def staged(folder: Path, token: str, *, owner: str, key: bytes) -> Staged | None
     checked: Validated | None = None
     try:
         value = unseal((folder / f"{token}.checked").read_bytes(), key)
-    except (FileNotFoundError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        value = None  # missing, or written by an earlier release: the file is checked again
+    except FileNotFoundError:
+        value = None
+    except Exception:  # sealed by an earlier release's libraries: the file is checked again
+        value = None
     if isinstance(value, Validated):
         checked = value
     return Staged(raw=raw, display_name=str(meta["name"]), checked=checked)

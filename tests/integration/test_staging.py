@@ -7,6 +7,7 @@ it was checked against; anything else means the file is read and checked again.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import io
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,10 @@ def test_a_check_not_sealed_by_this_server_is_ignored(tmp_path: Path) -> None:
     folder = tmp_path / "staging"
     token = stage(folder, raw, display_name="june.xlsx", owner="dana", checked=checked, key=KEY)
     (folder / f"{token}.checked").write_bytes(seal(checked, b"someone else's key"))
+    waiting = staged(folder, token, owner="dana", key=KEY)
+    assert waiting is not None and waiting.checked is None
+    garbage = b"not a pickle"  # sealed properly, but unreadable (an earlier release's objects)
+    (folder / f"{token}.checked").write_bytes(hmac.new(KEY, garbage, "sha256").digest() + garbage)
     waiting = staged(folder, token, owner="dana", key=KEY)
     assert waiting is not None and waiting.checked is None
     (folder / f"{token}.checked").unlink()
