@@ -43,6 +43,10 @@ REPORT_COLUMNS = [
 ]
 
 
+#: What a publish that changed nothing leaves of the page's other outputs.
+UNCHANGED = (dash.no_update,) * 4
+
+
 def staging_dir() -> Path:
     return _context.settings().path("uploads_dir").parent / "staging"
 
@@ -241,6 +245,9 @@ def on_upload(contents: str | None, filename: str | None) -> tuple[Any, str | No
 @_auth.guarded_callback(
     Output("publish-result", "children"),
     Output("upload-result", "children", allow_duplicate=True),
+    Output("data-version", "children"),
+    Output("data-published", "children"),
+    Output("template-month", "value"),
     Input("publish-button", "n_clicks"),
     State("staged-token", "data"),
     rule=_auth.has_role(*WRITERS),
@@ -248,7 +255,10 @@ def on_upload(contents: str | None, filename: str | None) -> tuple[Any, str | No
     description="data team only: publish the workbook the same person staged",
     prevent_initial_call=True,
 )
-def on_publish(clicks: int | None, token: str | None) -> tuple[Any, Any]:
+def on_publish(clicks: int | None, token: str | None) -> tuple[Any, ...]:
+    """Publish the staged upload; on success the version, quality, history and the template's
+    next month shown are the new version's, so the page never says "load 3" above a history
+    that ends at load 2."""
     account = _auth.current_account()
     assert account is not None
     if not clicks:
@@ -259,7 +269,7 @@ def on_publish(clicks: int | None, token: str | None) -> tuple[Any, Any]:
         return ui.error_panel(
             "Upload again",
             "That upload is no longer waiting to be published. Upload the workbook again.",
-        ), dash.no_update
+        ), *UNCHANGED
     name = waiting.display_name
     try:
         result = load_workbook(
@@ -269,33 +279,45 @@ def on_publish(clicks: int | None, token: str | None) -> tuple[Any, Any]:
         _auth.audit("upload", "busy", name)
         return ui.error_panel(
             "Another load is in progress", "Nothing was published. Try again in a minute."
-        ), dash.no_update
+        ), *UNCHANGED
     except PublishFailed as exc:
         _auth.audit("upload", "failed", name, str(exc))
-        return ui.error_panel("Not published", str(exc)), dash.no_update
+        return ui.error_panel("Not published", str(exc)), *UNCHANGED
     if result.problems:
         _auth.audit("upload", "rejected", name, f"{len(result.problems)} problems")
-        return html.Div(), _report_grid([p.as_dict() for p in result.problems])
+        return html.Div(), _report_grid([p.as_dict() for p in result.problems]), *UNCHANGED[1:]
     if result.already_loaded_as is not None:
-        return html.Div(
-            className="mtm-notice",
-            role="status",
-            children=(
-                f"{name} is already loaded as load {result.already_loaded_as}; nothing changed."
+        return (
+            html.Div(
+                className="mtm-notice",
+                role="status",
+                children=(
+                    f"{name} is already loaded as load {result.already_loaded_as}; nothing changed."
+                ),
             ),
-        ), ""
+            "",
+            *UNCHANGED[1:],
+        )
     summary = result.summary
     assert summary is not None
     _auth.audit("upload", "success", name, f"load {summary.load_id}")
     not_supplied = f"; {result.not_supplied:,} values not supplied" if result.not_supplied else ""
-    return html.Div(
+    done = html.Div(
         className="mtm-notice",
         role="status",
         children=[
             html.Strong(f"Loaded: {summary.message} (load {summary.load_id}){not_supplied}. "),
             dcc.Link("See the scorecard", href="/", className="govuk-link"),
         ],
-    ), ""
+    )
+    snap = _context.snapshot()  # the version just published (and the response says so)
+    return (
+        done,
+        "",
+        [ui.version_note(snap)],
+        _published_sections(snap, account, _auth.csrf_token()),
+        _next_month(snap),
+    )
 
 
 @_auth.guarded_callback(
@@ -540,11 +562,20 @@ def layout(*, message: str | None = None, **_: Any) -> html.Div:
         [
             html.H1("Data", className="govuk-heading-xl"),
             *([html.Div(message, className="mtm-notice", role="status")] if message else []),
-            *([ui.version_note(snap)] if snap is not None else []),
+            html.Div(
+                id="data-version", children=[ui.version_note(snap)] if snap is not None else []
+            ),
             *upload,
-            html.H2("Data quality", className="govuk-heading-l"),
-            _quality(snap) if snap is not None else html.P("No data yet.", className="govuk-body"),
-            html.H2("Load history", className="govuk-heading-l"),
-            _history(snap, account, csrf) if snap is not None else html.P("No loads yet."),
+            html.Div(id="data-published", children=_published_sections(snap, account, csrf)),
         ]
     )
+
+
+def _published_sections(snap: Any, account: Any, csrf: str) -> list[Any]:
+    """Data quality and load history of a version (or what to say before the first load)."""
+    return [
+        html.H2("Data quality", className="govuk-heading-l"),
+        _quality(snap) if snap is not None else html.P("No data yet.", className="govuk-body"),
+        html.H2("Load history", className="govuk-heading-l"),
+        _history(snap, account, csrf) if snap is not None else html.P("No loads yet."),
+    ]

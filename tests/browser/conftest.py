@@ -8,6 +8,7 @@ driven by Playwright; nothing is downloaded (never ``playwright install``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -55,11 +56,10 @@ def _answers_200(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def app_url(demo_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of the app served by ``python app.py PORT`` on a private copy of the demo store."""
-    folder = tmp_path_factory.mktemp("browser") / "store"
-    shutil.copytree(demo_store_dir, folder, symlinks=True)
+@contextlib.contextmanager
+def serve_copy_of(store: Path, folder: Path) -> Iterator[str]:
+    """Serve a private copy of `store` (in `folder`) with ``python app.py PORT``; yields its URL."""
+    shutil.copytree(store, folder, symlinks=True)
     env = {
         **os.environ,
         "MTM_DB": str(folder / "mtm.duckdb"),
@@ -69,7 +69,7 @@ def app_url(demo_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     }
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = folder.parent / "server.log"
+    log_path = folder.parent / f"server-{port}.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "app.py", str(port)],
@@ -96,6 +96,13 @@ def app_url(demo_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_url(demo_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of the app served by ``python app.py PORT`` on a private copy of the demo store."""
+    with serve_copy_of(demo_store_dir, tmp_path_factory.mktemp("browser") / "store") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

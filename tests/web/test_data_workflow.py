@@ -80,6 +80,10 @@ def test_upload_confirm_publish(client_as: Callable[[str], Any], app: Any, tmp_p
     )
     assert "Loaded: 2 actuals for 2021-06 to 2021-07" in text_of(published)
     snap = Store.from_settings(settings).snapshot()
+    # The page's version note and history are re-drawn from the version just published.
+    assert f"Data version: load {snap.version} (latest)" in text_of(published)
+    assert "june.xlsx" in text_of(published)
+    assert published.headers["X-MTM-Data-Version"] == str(snap.version)
     assert snap.query("loads").iloc[0].user_name == "demo-data-team"
     again = call(
         client, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}

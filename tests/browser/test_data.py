@@ -1,0 +1,104 @@
+"""Browser layer for the data team's month end on /data: a workbook chosen in the upload box is
+checked, what it would change is shown, and confirming publishes it; a bad workbook gets the
+whole report and publishes nothing. Runs on its own copy of the demo store (it publishes), in
+headless Chromium with no console or page errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import ACTION_TIMEOUT_MS, CHROMIUM, serve_copy_of, sign_in
+from tests.browser.test_pages import watch_errors
+from tests.fixtures.workbooks import make_workbook
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def data_app_url(demo_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve_copy_of(demo_store_dir, tmp_path_factory.mktemp("data-journey") / "store") as url:
+        yield url
+
+
+@pytest.fixture
+def data_team(browser: Browser, data_app_url: str) -> Iterator[Page]:
+    context = browser.new_context(base_url=data_app_url, viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        sign_in(page, "demo-data-team")
+        yield page
+    finally:
+        context.close()
+
+
+def test_a_month_is_checked_shown_and_published(data_team: Page, tmp_path: Path) -> None:
+    page = data_team
+    errors = watch_errors(page)
+    book = make_workbook(
+        tmp_path / "july.xlsx",
+        {
+            "Actuals": [
+                ["lac_rate_per_10k", dt.date(2021, 6, 1), 77.7],
+                ["lac_number", dt.date(2021, 7, 1), 480],
+            ]
+        },
+    )
+    page.goto("/data", wait_until="networkidle")
+    page.set_input_files("#upload input[type=file]", str(book))
+    result = page.locator("#upload-result")
+    expect(result).to_contain_text("july.xlsx passed every check")
+    expect(result).to_contain_text("New actual values by month: 2021-07 (1)")
+    expect(result).to_contain_text("Revised values: 1")
+    expect(result.locator("table caption")).to_contain_text(["Revised values (old -> new)"])
+    page.get_by_role("button", name="Publish these changes").click()
+    expect(page.locator("#publish-result")).to_contain_text(
+        "Loaded: 2 actuals for 2021-06 to 2021-07"
+    )
+    # The rest of the page follows: the version shown and the history are the new load's.
+    expect(page.locator("#data-version")).to_contain_text("Data version: load 3 (latest)")
+    newest = page.locator("#data-published table tbody tr").first
+    expect(newest).to_contain_text("july.xlsx")
+    expect(newest).to_contain_text("demo-data-team")
+    expect(page.locator("#template-month")).to_have_value("2021-08")
+    page.screenshot(path=str(tmp_path / "published.png"), full_page=True)
+    page.get_by_role("link", name="See the scorecard").click()
+    expect(page.locator("main h1")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert errors == [], "browser errors:\n" + "\n".join(errors)
+
+
+def test_a_bad_workbook_gets_the_whole_report_and_nothing_to_publish(
+    data_team: Page, tmp_path: Path
+) -> None:
+    page = data_team
+    errors = watch_errors(page)
+    book = make_workbook(
+        tmp_path / "bad.xlsx",
+        {
+            "Actuals": [
+                ["lac_number", dt.date(2021, 8, 1), "lots"],
+                ["no_such_measure", dt.date(2021, 8, 1), 3],
+            ]
+        },
+    )
+    page.goto("/data", wait_until="networkidle")
+    page.set_input_files("#upload input[type=file]", str(book))
+    result = page.locator("#upload-result")
+    expect(result).to_contain_text("nothing was loaded")
+    expect(result.locator(".ag-row").first).to_be_visible()
+    expect(result).to_contain_text("C2")
+    expect(page.get_by_role("button", name="Publish these changes")).to_have_count(0)
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    assert errors == [], "browser errors:\n" + "\n".join(errors)
