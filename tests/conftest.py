@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,22 @@ def settings_for(tmp: Path, **overrides: object) -> Settings:
 def _loads_keep_the_test_runs_priority(monkeypatch: pytest.MonkeyPatch) -> None:
     """Command-line loads run in-process here: they must not lower the whole run's priority."""
     monkeypatch.setenv("MTM_LOAD_NICENESS", "0")
+
+
+@pytest.fixture
+def workbook_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The file name of every workbook checked during the test (loaders.ingest's validations)."""
+    from loaders import ingest
+
+    seen: list[str] = []
+    original = ingest.validate_workbook
+
+    def counting(source: Any, display_name: str, **kwargs: Any) -> Any:
+        seen.append(display_name)
+        return original(source, display_name, **kwargs)
+
+    monkeypatch.setattr(ingest, "validate_workbook", counting)
+    return seen
 
 
 @pytest.fixture(scope="session")

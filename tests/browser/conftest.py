@@ -125,6 +125,22 @@ def sign_in(page: Page, username: str = "demo-viewer") -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+@contextlib.contextmanager
+def signed_in_page(browser: Browser, base_url: str, username: str) -> Iterator[Page]:
+    """A fresh context signed in as `username`, with bounded waits and the per-test budget."""
+    started = time.monotonic()
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    try:
+        page = context.new_page()
+        sign_in(page, username)
+        yield page
+    finally:
+        context.close()
+    elapsed = time.monotonic() - started
+    assert elapsed < TEST_BUDGET_S, f"browser test took {elapsed:.1f} s (budget {TEST_BUDGET_S} s)"
+
+
 @pytest.fixture(scope="session")
 def signed_in_state(browser: Browser, app_url: str) -> dict[str, object]:
     """Cookies of a demo viewer's session, shared by the page tests."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import ACTION_TIMEOUT_MS, CHROMIUM, serve_copy_of, sign_in
+from tests.browser.conftest import CHROMIUM, serve_copy_of, signed_in_page
 from tests.browser.test_pages import watch_errors
 from tests.fixtures.workbooks import make_workbook
 
@@ -33,14 +33,8 @@ def data_app_url(demo_store_dir: Path, tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture
 def data_team(browser: Browser, data_app_url: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=data_app_url, viewport={"width": 1280, "height": 1000})
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
-    try:
-        page = context.new_page()
-        sign_in(page, "demo-data-team")
+    with signed_in_page(browser, data_app_url, "demo-data-team") as page:
         yield page
-    finally:
-        context.close()
 
 
 def test_a_month_is_checked_shown_and_published(data_team: Page, tmp_path: Path) -> None:

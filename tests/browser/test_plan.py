@@ -6,14 +6,16 @@ conftest.py (the app on a private copy of the demo store, a signed-in viewer per
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import ACTION_TIMEOUT_MS, CHROMIUM, TEST_BUDGET_S, sign_in
+from tests.browser.conftest import (
+    CHROMIUM,
+    signed_in_page,
+)
 from tests.browser.test_pages import BLOCKING_IMPACTS, describe, watch_errors
 
 pytestmark = [
@@ -71,16 +73,8 @@ def test_axe_finds_nothing_serious_or_critical_on_the_plan(page: Page, path: str
 
 @pytest.fixture
 def data_team_page(browser: Browser, app_url: str) -> Iterator[Page]:
-    started = time.monotonic()
-    context = browser.new_context(base_url=app_url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
-    try:
-        page = context.new_page()
-        sign_in(page, "demo-data-team")
+    with signed_in_page(browser, app_url, "demo-data-team") as page:
         yield page
-    finally:
-        context.close()
-    assert time.monotonic() - started < TEST_BUDGET_S
 
 
 def test_the_data_team_records_an_update(data_team_page: Page) -> None:

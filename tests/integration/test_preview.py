@@ -18,30 +18,25 @@ from hypothesis import strategies as st
 
 from indicators.store import Snapshot, Store
 from loaders.ingest import VERSIONING, load_workbook, validate_file
-from loaders.preview import DATE_KEYS, MAX_LISTED, Preview, _norm, _same, preview, same_values
+from loaders.preview import (
+    CURRENT_QUERY,
+    DATE_KEYS,
+    MAX_LISTED,
+    Preview,
+    _norm,
+    _same,
+    preview,
+    same_values,
+)
 from loaders.validate import Validated
 from tests.conftest import settings_for
 from tests.fixtures.workbooks import SAMPLE, template_with
-
-QUERIES = {
-    "Indicators": "indicators",
-    "Actuals": "actuals",
-    "Targets": "targets",
-    "Comparators": "comparators",
-    "Commentary": "commentary",
-    "Actions": "actions",
-    "Updates": "plan_action_updates",
-    "Recommendations": "plan_recommendations",
-    "Milestones": "plan_milestones",
-    "Judgements": "plan_judgements",
-    "Plans": "plan_plans",
-}
 
 
 def row_by_row_preview(snap: Snapshot | None, validated: Validated) -> Preview:
     """The first, row-by-row preview (one Python step per cell), kept as the oracle."""
     result = Preview(not_supplied=len(validated.not_supplied))
-    queries = QUERIES
+    queries = CURRENT_QUERY
     for sheet, frame in validated.frames.items():
         _, key, compared = VERSIONING[sheet]
         query = queries.get(sheet)

@@ -12,10 +12,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from indicators.store import Store
-from loaders import ingest
 from loaders.ingest import load_workbook, validate_file
 from loaders.staging import seal, stage, staged, unseal
 from tests.conftest import settings_for
@@ -28,18 +25,6 @@ def _bytes(sheets: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     template_with(sheets).save(buffer)
     return buffer.getvalue()
-
-
-def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    original = ingest.validate_workbook
-
-    def counting(source: Any, display_name: str, **kwargs: Any) -> Any:
-        seen.append(display_name)
-        return original(source, display_name, **kwargs)
-
-    monkeypatch.setattr(ingest, "validate_workbook", counting)
-    return seen
 
 
 def test_a_seal_opens_only_with_its_key_and_untouched() -> None:
@@ -85,11 +70,11 @@ def test_a_check_not_sealed_by_this_server_is_ignored(tmp_path: Path) -> None:
 
 
 def test_the_check_is_published_without_reading_the_file_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, workbook_checks: list[str]
 ) -> None:
     settings = settings_for(tmp_path)
     raw = _bytes(SAMPLE)
-    checks = _counting(monkeypatch)
+    checks = workbook_checks
     checked = validate_file(settings, raw, "june.xlsx")
     result = load_workbook(settings, raw, "june.xlsx", "dana", checked=checked)
     assert result.ok and result.summary is not None
@@ -97,11 +82,9 @@ def test_the_check_is_published_without_reading_the_file_again(
     assert Store.from_settings(settings).snapshot().version == result.summary.load_id
 
 
-def test_a_check_of_other_bytes_is_not_used(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_check_of_other_bytes_is_not_used(tmp_path: Path, workbook_checks: list[str]) -> None:
     settings = settings_for(tmp_path)
-    checks = _counting(monkeypatch)
+    checks = workbook_checks
     other = validate_file(settings, _bytes(SAMPLE), "other.xlsx")
     bad = _bytes({**SAMPLE, "Actuals": [["lac_rate", dt.date(2020, 7, 1), "lots"]]})
     result = load_workbook(settings, bad, "bad.xlsx", "dana", checked=other)
@@ -111,7 +94,7 @@ def test_a_check_of_other_bytes_is_not_used(
 
 
 def test_an_indicator_removed_after_the_check_is_caught(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, workbook_checks: list[str]
 ) -> None:
     """A rollback between check and publish: the staged check named an indicator that the
     version it now lands on no longer has, so the file is checked again and refused."""
@@ -124,7 +107,8 @@ def test_an_indicator_removed_after_the_check_is_caught(
     checked = validate_file(settings, month, "september.xlsx")
     assert checked.ok and checked.checked_against == definitions.summary.load_id
     rollback(settings, definitions.summary.load_id, "dana")
-    checks = _counting(monkeypatch)
+    checks = workbook_checks
+    checks.clear()  # count from here: the load's own checks
     result = load_workbook(settings, month, "september.xlsx", "dana", checked=checked)
     assert checks == ["september.xlsx"]
     assert not result.ok

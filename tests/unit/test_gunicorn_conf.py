@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from gunicorn.config import Config
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -34,16 +33,6 @@ def test_keepalive_outlasts_a_viewer_pause_so_reused_connections_are_not_reset()
     assert _shipped_config().keepalive >= 60
 
 
-def test_each_worker_warms_the_workbook_check_as_it_starts(monkeypatch: pytest.MonkeyPatch) -> None:
-    from loaders import ingest
-
-    checked: list[str] = []
-    original = ingest.validate_workbook
-
-    def counting(source: object, display_name: str, **kwargs: object) -> object:
-        checked.append(display_name)
-        return original(source, display_name, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(ingest, "validate_workbook", counting)
+def test_each_worker_warms_the_workbook_check_as_it_starts(workbook_checks: list[str]) -> None:
     _shipped_config().post_worker_init(object())
-    assert checked == ["warm-up.xlsx"]
+    assert workbook_checks == ["warm-up.xlsx"]

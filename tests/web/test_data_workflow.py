@@ -91,25 +91,10 @@ def test_upload_confirm_publish(client_as: Callable[[str], Any], app: Any, tmp_p
     assert "already loaded" in text_of(again)
 
 
-def _counting_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every workbook validation from here on, by file name."""
-    from loaders import ingest
-
-    seen: list[str] = []
-    original = ingest.validate_workbook
-
-    def counting(source: Any, display_name: str, **kwargs: Any) -> Any:
-        seen.append(display_name)
-        return original(source, display_name, **kwargs)
-
-    monkeypatch.setattr(ingest, "validate_workbook", counting)
-    return seen
-
-
 def test_confirming_publishes_the_rows_already_checked(
-    client_as: Callable[[str], Any], app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    client_as: Callable[[str], Any], app: Any, tmp_path: Path, workbook_checks: list[str]
 ) -> None:
-    checks = _counting_checks(monkeypatch)
+    checks = workbook_checks
     client = client_as("demo-data-team")
     book = workbooks.make_workbook(tmp_path / "once.xlsx", {"Actuals": [["lac_number", JUNE, 466]]})
     token = staged_token(upload(client, book))
@@ -121,11 +106,11 @@ def test_confirming_publishes_the_rows_already_checked(
 
 
 def test_a_load_landing_before_confirmation_means_the_file_is_checked_again(
-    client_as: Callable[[str], Any], app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    client_as: Callable[[str], Any], app: Any, tmp_path: Path, workbook_checks: list[str]
 ) -> None:
     from loaders.ingest import load_workbook
 
-    checks = _counting_checks(monkeypatch)
+    checks = workbook_checks
     client = client_as("demo-data-team")
     book = workbooks.make_workbook(tmp_path / "late.xlsx", {"Actuals": [["lac_number", JUNE, 467]]})
     token = staged_token(upload(client, book))
