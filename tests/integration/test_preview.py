@@ -305,3 +305,20 @@ def test_generated_edits_preview_exactly_as_row_by_row(
     snap = Store.from_settings(config).snapshot()
     fast, oracle = _both(snap, _edited(again, frames))
     assert fast == oracle
+
+
+def test_the_demo_workbook_previews_as_row_by_row(demo_settings: Any) -> None:
+    """Every sheet of a real-shaped month (plans, updates, judgements, comparators): unchanged
+    against the store it built, all new against an empty one, the same by both comparisons."""
+    from loaders.demo import DEMO_TODAY
+
+    kept = next(demo_settings.path("uploads_dir").glob("*.xlsx"))
+    validated = validate_file(demo_settings, kept.read_bytes(), kept.name, today=DEMO_TODAY)
+    assert validated.ok
+    snap = Store.from_settings(demo_settings).snapshot()
+    fast, oracle = _both(snap, validated)
+    assert fast == oracle
+    assert all(n["new"] == n["changed"] == 0 for n in fast["sheets"].values())
+    fast, oracle = _both(None, validated)
+    assert fast == oracle
+    assert fast["sheets"]["Updates"]["new"] == len(validated.frames["Updates"]) > 0
