@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import duckdb
 import pandas as pd
@@ -24,6 +25,8 @@ import pandas as pd
 from indicators.settings import Settings
 
 SQL_DIR = Path(__file__).with_name("sql")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 @cache
@@ -40,36 +43,48 @@ class StoreUnavailable(RuntimeError):
     """No published version exists yet at the configured path."""
 
 
-class _Connections:
-    """One read-only connection per version file in this process, most recent first."""
+class KeptPerVersion(Generic[K, V]):
+    """What this process derives from published version files, for the `keep` most recently
+    used keys. A published file never changes, so an entry never goes stale: one is dropped
+    (and handed to `on_drop`) only to bound what the process holds."""
 
-    def __init__(self, keep: int = 3) -> None:
+    def __init__(self, keep: int, on_drop: Callable[[V], None] | None = None) -> None:
         self._lock = threading.Lock()
-        self._open: OrderedDict[Path, duckdb.DuckDBPyConnection] = OrderedDict()
+        self._kept: OrderedDict[K, V] = OrderedDict()
         self._keep = keep
+        self._on_drop = on_drop
 
-    def get(self, path: Path, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+    def get(self, key: K, build: Callable[[], V]) -> V:
+        """The value kept for `key`; built under the lock, so once per key however many
+        requests ask for it at the same moment."""
         with self._lock:
-            con = self._open.get(path)
-            if con is None:
-                con = duckdb.connect(str(path), read_only=True, config=config)
-                self._open[path] = con
-            self._open.move_to_end(path, last=False)
-            while len(self._open) > self._keep:
-                # Old versions: queries still in flight hold their own cursors.
-                _, stale = self._open.popitem(last=True)
-                stale.close()
-            return con
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+            value = build()
+            self._kept[key] = value
+            while len(self._kept) > self._keep:
+                _, dropped = self._kept.popitem(last=False)
+                if self._on_drop is not None:
+                    # Old versions: queries still in flight hold their own cursors.
+                    self._on_drop(dropped)
+            return value
 
-    def close_all(self) -> None:
+    def clear(self) -> None:
         with self._lock:
-            for con in self._open.values():
-                con.close()
-            self._open.clear()
+            dropped = list(self._kept.values())
+            self._kept.clear()
+        if self._on_drop is not None:
+            for value in dropped:
+                self._on_drop(value)
 
 
-_CONNECTIONS = _Connections()
-_SCHEMA_COLUMNS: dict[tuple[Path, str, str], bool] = {}
+#: One read-only connection per version file in this process.
+_CONNECTIONS: KeptPerVersion[Path, duckdb.DuckDBPyConnection] = KeptPerVersion(
+    keep=3, on_drop=lambda con: con.close()
+)
+#: Whether a file's schema has a column (files written by an earlier release may not).
+_SCHEMA_COLUMNS: KeptPerVersion[tuple[Path, str, str], bool] = KeptPerVersion(keep=64)
 _THREAD = threading.local()
 
 
@@ -111,12 +126,10 @@ class Snapshot:
     def has_column(self, table: str, column: str) -> bool:
         """Whether this file's schema has the column. A published file never changes, so the
         answer is kept per file."""
-        key = (self.path, table, column)
-        known = _SCHEMA_COLUMNS.get(key)
-        if known is None:
-            known = bool(self.scalar("has_column", table=table, column=column))
-            _SCHEMA_COLUMNS[key] = known
-        return known
+        return _SCHEMA_COLUMNS.get(
+            (self.path, table, column),
+            lambda: bool(self.scalar("has_column", table=table, column=column)),
+        )
 
     def at_version(self, version: int) -> Snapshot:
         if not 1 <= version <= self.latest:
@@ -154,7 +167,9 @@ class Store:
         if not self.pointer.exists():
             raise StoreUnavailable(f"no published data at {self.pointer}: load a workbook first")
         path = self.pointer.resolve()
-        con = _CONNECTIONS.get(path, self._config)
+        con = _CONNECTIONS.get(
+            path, lambda: duckdb.connect(str(path), read_only=True, config=self._config)
+        )
         row = _cursor(con).execute(sql("latest_version")).fetchone()
         latest = int(row[0]) if row else 0
         return Snapshot(path, latest, latest, con)
@@ -162,4 +177,4 @@ class Store:
 
 def close_connections() -> None:
     """Close this process's cached connections (tests, and before forking workers)."""
-    _CONNECTIONS.close_all()
+    _CONNECTIONS.clear()

@@ -8,9 +8,7 @@ revised dates, exception order) live in indicators/plan.py; this module only lay
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import urllib.parse
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,6 +17,7 @@ from dash import dcc, html
 from indicators import plan as rules
 from indicators.pages import _components as ui
 from indicators.pages import _context
+from indicators.store import KeptPerVersion
 
 SUMMARY_COLUMNS = (*rules.STATUSES, rules.OVERDUE)
 
@@ -33,27 +32,15 @@ def today_for(as_of: str | None) -> dt.date:
     return dt.date.today()
 
 
-#: Plans read from published versions, newest last. A version never changes once published, so
-#: its plan is read (six queries) once per process rather than on every measure and area page.
-_PLANS: OrderedDict[tuple[Any, int, str], rules.PlanData] = OrderedDict()
-_PLANS_KEPT = 4
-_PLANS_LOCK = threading.Lock()
+#: Plans read from published versions. A version never changes once published, so its plan is
+#: read (six queries) once per process rather than on every measure and area page.
+_PLANS: KeptPerVersion[tuple[Any, int, str], rules.PlanData] = KeptPerVersion(keep=4)
 
 
 def load(snap: Any) -> rules.PlanData:
     """The plan as this version holds it. Callers only read it: it is shared between requests."""
-    key = (snap.path, snap.version, _context.settings().plan_name)
-    with _PLANS_LOCK:
-        data = _PLANS.get(key)
-        if data is not None:
-            _PLANS.move_to_end(key)
-            return data
-    data = rules.load(snap, key[2])
-    with _PLANS_LOCK:
-        _PLANS[key] = data
-        while len(_PLANS) > _PLANS_KEPT:
-            _PLANS.popitem(last=False)
-    return data
+    name = _context.settings().plan_name
+    return _PLANS.get((snap.path, snap.version, name), lambda: rules.load(snap, name))
 
 
 def measures_by_id(snap: Any) -> dict[str, dict[str, Any]]:
