@@ -174,6 +174,13 @@ class Store:
         latest = int(row[0]) if row else 0
         return Snapshot(path, latest, latest, con)
 
+    def snapshot_if_any(self) -> Snapshot | None:
+        """The version readers see now, or None before the first load."""
+        try:
+            return self.snapshot()
+        except StoreUnavailable:
+            return None
+
 
 def close_connections() -> None:
     """Close this process's cached connections (tests, and before forking workers)."""

@@ -18,9 +18,9 @@ import pandas as pd
 from indicators.domain import DEFAULT_BREAKDOWN, LoadSummary, Problem
 from indicators.settings import Settings
 from indicators.sheets import SHEETS_BY_NAME
-from indicators.store import Snapshot
+from indicators.store import Snapshot, Store
 from loaders.excel import ReadLimits
-from loaders.plan import plan_ids_in, published_snapshot
+from loaders.plan import plan_ids_in
 from loaders.publish import (
     AlreadyLoaded,
     LoadInProgress,
@@ -169,7 +169,7 @@ def validate_file(
     settings: Settings, source: bytes | Path, display_name: str, today: dt.date | None = None
 ) -> Validated:
     """Validate against the version readers see now (indicators and plan ids of one version)."""
-    snap = published_snapshot(settings)
+    snap = Store.from_settings(settings).snapshot_if_any()
     validated = validate_workbook(
         source,
         display_name,

@@ -25,7 +25,7 @@ from indicators.cells import EARLIEST_PERIOD, control_character, parse_date
 from indicators.domain import ActionStatus, LoadSummary, Problem
 from indicators.settings import Settings
 from indicators.sheets import MAX_TEXT
-from indicators.store import Snapshot, Store, StoreUnavailable
+from indicators.store import Snapshot, Store
 from loaders.publish import LoadInProgress, PublishFailed, publish, upsert_versioned
 from loaders.validate import KnownPlan
 
@@ -59,7 +59,7 @@ class ActionUpdateResult:
 
 def known_plan_ids(settings: Settings) -> KnownPlan:
     """The plan ids in the published store (empty before the first load)."""
-    return plan_ids_in(published_snapshot(settings))
+    return plan_ids_in(Store.from_settings(settings).snapshot_if_any())
 
 
 def plan_ids_in(snap: Snapshot | None) -> KnownPlan:
@@ -74,14 +74,6 @@ def plan_ids_in(snap: Snapshot | None) -> KnownPlan:
         actions=ids.get("action", frozenset()),
         milestones=ids.get("milestone", frozenset()),
     )
-
-
-def published_snapshot(settings: Settings) -> Snapshot | None:
-    """The version readers see now, or None before the first load."""
-    try:
-        return Store.from_settings(settings).snapshot()
-    except StoreUnavailable:
-        return None
 
 
 def _problem(column: str, value: object, message: str, rule: str) -> Problem:
@@ -126,11 +118,8 @@ def _check_text(value: str | None, column: str, limit: int, problems: list[Probl
 
 def _action_plan(settings: Settings, action_id: str) -> plan_rules.Plan | None:
     """The plan the action belongs to now; None when there is no store or no such action."""
-    try:
-        snap = Store.from_settings(settings).snapshot()
-    except StoreUnavailable:
-        return None
-    if snap.version == 0:
+    snap = Store.from_settings(settings).snapshot_if_any()
+    if snap is None or snap.version == 0:
         return None
     data = plan_rules.load(snap, settings.plan_name)
     for action in data.actions:

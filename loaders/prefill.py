@@ -6,7 +6,7 @@ import pandas as pd
 
 from indicators.domain import Frequency, Indicator, Polarity, TargetOperator, Unit
 from indicators.settings import Settings
-from indicators.store import Store, StoreUnavailable
+from indicators.store import Store
 
 
 def _optional(value: object) -> object:
@@ -42,9 +42,8 @@ def indicator_from_row(row: pd.Series) -> Indicator:
 
 
 def prefill_from_store(settings: Settings) -> tuple[list[Indicator], dict[str, list[str]]]:
-    try:
-        snap = Store.from_settings(settings).snapshot()
-    except StoreUnavailable:
+    snap = Store.from_settings(settings).snapshot_if_any()
+    if snap is None:
         return [], {}
     frame = snap.query("indicators")
     actuals = snap.query("actuals")
