@@ -8,7 +8,6 @@ as the browser does."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import os
 import shutil
@@ -127,17 +126,9 @@ def test_viewers_never_see_an_error_or_a_mixed_version_during_loads(
             )
             assert load.returncode == 0, load.stdout + load.stderr
             time.sleep(1.5)
-        contents = "data:application/octet-stream;base64," + base64.b64encode(
-            by_web.read_bytes()
-        ).decode("ascii")
-        checked = data_team.callback(
-            "upload-result", {"upload.contents": contents, "upload.filename": by_web.name}
-        )
+        checked = data_team.upload(by_web)
         assert checked.status_code == 200, checked.text[:300]
-        token = checked.json()["response"]["staged-token"]["data"]
-        published = data_team.callback(
-            "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}
-        )
+        published = data_team.confirm(checked)
         assert "Loaded:" in published.text, published.text[:300]
         time.sleep(1.5)
         stop.set()

@@ -9,12 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from indicators.store import Store
 from loaders.ingest import load_workbook, validate_file
 from loaders.staging import seal, stage, staged, unseal
+from loaders.validate import Validated
 from tests.conftest import settings_for
 from tests.fixtures.workbooks import SAMPLE, template_with
 
@@ -36,12 +40,26 @@ def test_a_seal_opens_only_with_its_key_and_untouched() -> None:
     assert unseal(b"short", KEY) is None
 
 
-def test_a_staged_upload_is_only_its_uploaders(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+@dataclass(frozen=True)
+class StagedSample:
+    folder: Path
+    token: str
+    raw: bytes
+    checked: Validated
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> StagedSample:
+    """SAMPLE checked against an empty store and staged by "dana"."""
     raw = _bytes(SAMPLE)
-    checked = validate_file(settings, raw, "june.xlsx")
+    checked = validate_file(settings_for(tmp_path), raw, "june.xlsx")
     folder = tmp_path / "staging"
     token = stage(folder, raw, display_name="june.xlsx", owner="dana", checked=checked, key=KEY)
+    return StagedSample(folder, token, raw, checked)
+
+
+def test_a_staged_upload_is_only_its_uploaders(sample: StagedSample) -> None:
+    folder, token, raw, checked = sample.folder, sample.token, sample.raw, sample.checked
     waiting = staged(folder, token, owner="dana", key=KEY)
     assert waiting is not None
     assert waiting.raw == raw and waiting.display_name == "june.xlsx"
@@ -51,12 +69,8 @@ def test_a_staged_upload_is_only_its_uploaders(tmp_path: Path) -> None:
     assert staged(folder, "no-such-token", owner="dana", key=KEY) is None
 
 
-def test_a_check_not_sealed_by_this_server_is_ignored(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
-    raw = _bytes(SAMPLE)
-    checked = validate_file(settings, raw, "june.xlsx")
-    folder = tmp_path / "staging"
-    token = stage(folder, raw, display_name="june.xlsx", owner="dana", checked=checked, key=KEY)
+def test_a_check_not_sealed_by_this_server_is_ignored(sample: StagedSample) -> None:
+    folder, token, checked = sample.folder, sample.token, sample.checked
     (folder / f"{token}.checked").write_bytes(seal(checked, b"someone else's key"))
     waiting = staged(folder, token, owner="dana", key=KEY)
     assert waiting is not None and waiting.checked is None

@@ -37,6 +37,13 @@ def upload(client: Any, path: Path) -> Any:
     )
 
 
+def confirm(client: Any, token: str) -> Any:
+    """Press "Publish these changes" for the staged upload `token`."""
+    return call(
+        client, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}
+    )
+
+
 def staged_token(response: Any) -> str:
     data = json.loads(text_of(response))
     return str(data["response"]["staged-token"]["data"])
@@ -71,13 +78,9 @@ def test_upload_confirm_publish(client_as: Callable[[str], Any], app: Any, tmp_p
     assert store_files(settings) == before  # nothing stored until confirmed
     token = staged_token(response)
     stranger = client_as("demo-admin")
-    refused = call(
-        stranger, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}
-    )
+    refused = confirm(stranger, token)
     assert refused.status_code == 204  # admins do not publish data
-    published = call(
-        client, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}
-    )
+    published = confirm(client, token)
     assert "Loaded: 2 actuals for 2021-06 to 2021-07" in text_of(published)
     snap = Store.from_settings(settings).snapshot()
     # The page's version note and history are re-drawn from the version just published.
@@ -85,9 +88,7 @@ def test_upload_confirm_publish(client_as: Callable[[str], Any], app: Any, tmp_p
     assert "june.xlsx" in text_of(published)
     assert published.headers["X-MTM-Data-Version"] == str(snap.version)
     assert snap.query("loads").iloc[0].user_name == "demo-data-team"
-    again = call(
-        client, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}
-    )
+    again = confirm(client, token)
     assert "already loaded" in text_of(again)
 
 
@@ -98,9 +99,7 @@ def test_confirming_publishes_the_rows_already_checked(
     client = client_as("demo-data-team")
     book = workbooks.make_workbook(tmp_path / "once.xlsx", {"Actuals": [["lac_number", JUNE, 466]]})
     token = staged_token(upload(client, book))
-    published = call(
-        client, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}
-    )
+    published = confirm(client, token)
     assert "Loaded: 1 actuals for 2021-06" in text_of(published)
     assert checks == ["once.xlsx"]  # read and checked once, at upload
 
@@ -118,9 +117,7 @@ def test_a_load_landing_before_confirmation_means_the_file_is_checked_again(
         tmp_path / "between.xlsx", {"Actuals": [["lac_number", dt.date(2021, 5, 1), 455]]}
     )
     assert load_workbook(settings_of(app), between, between.name, "someone-else").ok
-    published = call(
-        client, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}
-    )
+    published = confirm(client, token)
     assert "Loaded: 1 actuals for 2021-06" in text_of(published)
     assert checks == ["late.xlsx", "between.xlsx", "late.xlsx"]
 
@@ -138,9 +135,7 @@ def test_a_token_is_not_a_permission(
     other = app.server.test_client()
     sign_in(other, "other-data", "a-strong-password-3")
     before = store_files(settings)
-    response = call(
-        other, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token}
-    )
+    response = confirm(other, token)
     assert "no longer waiting" in text_of(response)
     assert store_files(settings) == before
 
@@ -209,9 +204,7 @@ def test_rollback_from_the_page(client_as: Callable[[str], Any], app: Any, tmp_p
     client = client_as("demo-data-team")
     book = workbooks.make_workbook(tmp_path / "r.xlsx", {"Actuals": [["lac_number", JUNE, 444]]})
     token = staged_token(upload(client, book))
-    text = text_of(
-        call(client, "publish-result", {"publish-button.n_clicks": 1, "staged-token.data": token})
-    )
+    text = text_of(confirm(client, token))
     load = int(re.search(r"\(load (\d+)\)", text).group(1))  # type: ignore[union-attr]
     viewer = client_as("demo-viewer")
     assert (
