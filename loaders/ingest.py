@@ -217,12 +217,18 @@ def _dates(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, errors="raise").dt.date if len(series) else series
 
 
+def split_comparator_values(rows: pd.DataFrame) -> None:
+    """A checked comparator cell holds (value, symbol); the store keeps them in two columns."""
+    pairs = rows["value"].tolist()
+    rows["value"] = [pair[0] for pair in pairs]
+    rows["symbol"] = [pair[1] for pair in pairs]
+
+
 def table_rows(sheet: str, frame: pd.DataFrame, user: str, now: dt.datetime) -> pd.DataFrame:
     """The typed sheet as rows of its store table, with provenance (sheet and Excel row)."""
     rows = frame.copy()
     if sheet == "Comparators":
-        rows["symbol"] = rows["value"].map(lambda pair: pair[1])
-        rows["value"] = rows["value"].map(lambda pair: pair[0])
+        split_comparator_values(rows)
     if sheet == "Commentary":
         rows["breakdown"] = DEFAULT_BREAKDOWN
         rows["author"] = user

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.store import Snapshot
-from loaders.ingest import VERSIONING
+from loaders.ingest import VERSIONING, split_comparator_values
 from loaders.validate import Validated
 
 MAX_LISTED = 200
@@ -151,9 +151,7 @@ def _file_rows(sheet: str, frame: pd.DataFrame) -> pd.DataFrame:
     if sheet == "Commentary":
         rows["breakdown"] = "All"
     if sheet == "Comparators":
-        pairs = rows["value"].tolist()
-        rows["value"] = [pair[0] for pair in pairs]
-        rows["symbol"] = [pair[1] for pair in pairs]
+        split_comparator_values(rows)
     for column in rows.columns:
         if rows[column].dtype == object and _kind(rows[column]) == "mixed":
             rows[column] = rows[column].map(_norm)
