@@ -697,7 +697,14 @@ def _binary_array(buffer: bytes | memoryview) -> pa.Array:
 
 def _scan_worksheet(package: _Package, info: zipfile.ZipInfo) -> _SheetScan:
     """Inflate one worksheet chunk by chunk and collect what fastexcel cannot see."""
-    return _scan_chunks(package.chunks(info))
+    return _placed(_scan_chunks(package.chunks(info)), package, info)
+
+
+def _placed(scan: _SheetScan, package: _Package, info: zipfile.ZipInfo) -> _SheetScan:
+    """The scan, with every formula cell located even where the writer left out r=."""
+    if any(not row for _, row in scan.formula_cells):
+        scan.formula_cells = _formula_cells_by_position(b"".join(package.chunks(info)))
+    return scan
 
 
 def _inflate(package: _Package, info: zipfile.ZipInfo) -> tuple[deque[bytes], int]:
@@ -708,7 +715,9 @@ def _inflate(package: _Package, info: zipfile.ZipInfo) -> tuple[deque[bytes], in
     return deque(package.chunks(info, check_crc=False)), info.CRC
 
 
-def _scan_inflated(inflated: Future[tuple[deque[bytes], int]]) -> _SheetScan:
+def _scan_inflated(
+    inflated: Future[tuple[deque[bytes], int]], package: _Package, info: zipfile.ZipInfo
+) -> _SheetScan:
     chunks, expected_crc = inflated.result()
     crc = 0
 
@@ -722,7 +731,7 @@ def _scan_inflated(inflated: Future[tuple[deque[bytes], int]]) -> _SheetScan:
     scan = _scan_chunks(drain())
     if crc != expected_crc:
         raise WorkbookRejected(MSG_CORRUPT, "file.corrupt")
-    return scan
+    return _placed(scan, package, info)
 
 
 def _scan_chunks(chunks: Iterable[bytes]) -> _SheetScan:
@@ -794,6 +803,45 @@ def _scan_segment(segment: bytes | memoryview, scan: _SheetScan) -> None:
         else:
             scan.formula_cells.append(("", 0))
     scan.merges.extend(m.group(1).decode("ascii", "replace") for m in _MERGE_RE.finditer(segment))
+
+
+_ROW_ELEMENT = re.compile(rf"<{_P}row(\s[^>]*?)?(?:/>|>(.*?)</{_P}row>)".encode(), re.DOTALL)
+_CELL_ELEMENT = re.compile(rf"<{_P}c(\s[^>]*?)?(?:/>|>.*?</{_P}c>)".encode(), re.DOTALL)
+_ROW_NUMBER = re.compile(rb"\br=\"([0-9]{1,7})\"")
+_COLUMN_LETTERS = re.compile(rb"\br=\"([A-Z]{1,3})[0-9]{0,7}\"")
+
+
+def _column_index(letters: str) -> int:
+    """Excel letters -> 0-based column index (A -> 0, AA -> 26)."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _formula_cells_by_position(xml: bytes) -> list[tuple[str, int]]:
+    """Every formula cell with no saved result, located row by row and cell by cell.
+
+    The spec lets a writer leave out references: a row without r= follows the row before it,
+    a cell without r= the cell before it. The chunked scan cannot count rows cheaply, so
+    this second pass over the whole sheet runs only for a sheet that has such a formula.
+    """
+    found: list[tuple[str, int]] = []
+    row_number = 0
+    for row in _ROW_ELEMENT.finditer(xml):
+        number = _ROW_NUMBER.search(row.group(1) or b"")
+        row_number = int(number.group(1)) if number else row_number + 1
+        column = -1
+        for cell in _CELL_ELEMENT.finditer(row.group(2) or b""):
+            letters = _COLUMN_LETTERS.search(cell.group(1) or b"")
+            column = _column_index(letters.group(1).decode()) if letters else column + 1
+            formula = _FORMULA_NO_VALUE_RE.fullmatch(cell.group(0))
+            if formula is None:
+                continue
+            if _CELL_TYPE_STR.search(formula.group(1) or b"") and b"<v" in cell.group(0):
+                continue  # a formula whose saved result is the empty string
+            found.append((column_letter(column), row_number))
+    return found
 
 
 def _last_match(
@@ -1114,7 +1162,7 @@ def _plan(
         return None, pool.submit(_scan_worksheet, package, info)
     if info.file_size <= _KEEP_INFLATED:
         inflated = pool.submit(_inflate, package, info)
-        return inflated, pool.submit(_scan_inflated, inflated)
+        return inflated, pool.submit(_scan_inflated, inflated, package, info)
     scan = pool.submit(_scan_worksheet, package, info)
     return scan, scan
 

@@ -19,9 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
+from indicators.settings import Settings
 from indicators.sheets import ACTUALS, DATA_SHEETS
 from loaders.excel import (
     RawWorkbook,
@@ -31,6 +34,7 @@ from loaders.excel import (
     display_value,
     read_workbook,
 )
+from loaders.ingest import validate_file
 from tests.fixtures.workbooks import (
     REGISTRY,
     SAMPLE,
@@ -451,6 +455,113 @@ def test_formulas_without_a_saved_result_are_found(cell_xml: bytes, tmp_path: Pa
             "C3",
             "value",
         )
+
+
+def _rewrite_actuals(path: Path, edit: Callable[[bytes], bytes]) -> Path:
+    """The workbook at `path` with its Actuals sheet's XML passed through `edit`."""
+    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet3.xml":
+                data = edit(data)
+            target.writestr(info.filename, data)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def _without_cell_references(xml: bytes) -> bytes:
+    return re.sub(rb'(<c\b[^>]*?) r="[A-Z]+[0-9]+"', rb"\1", xml)
+
+
+def _without_any_references(xml: bytes) -> bytes:
+    return re.sub(rb'(<(?:c|row)\b[^>]*?) r="[A-Z]*[0-9]+"', rb"\1", xml)
+
+
+def _with_namespace_prefix(xml: bytes) -> bytes:
+    """Every SpreadsheetML element as `<x:name>`, as some .NET-based exporters write them."""
+    xml = xml.replace(b'xmlns="http://schemas', b'xmlns:x="http://schemas', 1)
+    return re.sub(rb"<(/?)(?![?!]|\w+:)(\w+)", rb"<\1x:\2", xml)
+
+
+WRITER_VARIANTS = pytest.mark.parametrize(
+    "edit",
+    [_without_cell_references, _without_any_references, _with_namespace_prefix],
+    ids=["cells-without-r", "rows-and-cells-without-r", "x-prefixed"],
+)
+
+
+@WRITER_VARIANTS
+@pytest.mark.parametrize("limits", MODES)
+def test_writers_that_leave_out_references_or_prefix_elements_read_the_same(
+    edit: Callable[[bytes], bytes], limits: ReadLimits, tmp_path: Path
+) -> None:
+    plain = read_workbook(make_workbook(tmp_path / "plain.xlsx", SAMPLE), "x.xlsx")
+    variant = _rewrite_actuals(make_workbook(tmp_path / "variant.xlsx", SAMPLE), edit)
+    assert variant.read_bytes() != (tmp_path / "plain.xlsx").read_bytes()
+    read = read_workbook(variant, "x.xlsx", limits=limits)
+    assert read.problems == []
+    mine, theirs = read.sheets["Actuals"], plain.sheets["Actuals"]
+    assert (mine.letters, mine.header_row) == (theirs.letters, theirs.header_row)
+    pd.testing.assert_frame_equal(mine.frame, theirs.frame)
+
+
+@WRITER_VARIANTS
+@pytest.mark.parametrize("limits", MODES)
+def test_a_formula_without_a_result_is_located_whatever_the_writer_left_out(
+    edit: Callable[[bytes], bytes], limits: ReadLimits, tmp_path: Path
+) -> None:
+    path = _rewrite_actuals(_with_cell(tmp_path, b'<c r="C3"><f>D3/E3*100</f></c>'), edit)
+    (problem,) = read_workbook(path, "x.xlsx", limits=limits).problems
+    assert (problem.rule, problem.sheet, problem.cell, problem.column) == (
+        "cell.formula_no_value",
+        "Actuals",
+        "C3",
+        "value",
+    )
+
+
+def _iso_date_cells(xml: bytes) -> bytes:
+    """Period cells as ISO 8601 date cells (`t="d"`), as some writers save dates."""
+
+    def iso(match: re.Match[bytes]) -> bytes:
+        day = dt.date(1899, 12, 30) + dt.timedelta(days=int(match.group(2)))
+        return b'<c r="%s" t="d"><v>%sT00:00:00</v></c>' % (
+            match.group(1),
+            day.isoformat().encode(),
+        )
+
+    return re.sub(rb'<c r="(B[0-9]+)"[^>]*><v>([0-9]+)</v></c>', iso, xml)
+
+
+def _in_the_1904_date_system(path: Path) -> Path:
+    book = template_with(SAMPLE)
+    book.epoch = CALENDAR_MAC_1904  # openpyxl writes date1904="1" and shifts every serial
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda path: _rewrite_actuals(make_workbook(path, SAMPLE), _iso_date_cells),
+        _in_the_1904_date_system,
+    ],
+    ids=["iso-date-cells", "1904-date-system"],
+)
+def test_dates_saved_other_ways_validate_to_the_same_months(
+    write: Callable[[Path], Path], empty_settings: Settings, tmp_path: Path
+) -> None:
+    plain = validate_file(empty_settings, make_workbook(tmp_path / "plain.xlsx", SAMPLE), "p")
+    other = write(tmp_path / "other.xlsx")
+    assert other.read_bytes() != (tmp_path / "plain.xlsx").read_bytes()
+    validated = validate_file(empty_settings, other, "other.xlsx")
+    assert validated.problems == []
+    pd.testing.assert_frame_equal(validated.frames["Actuals"], plain.frames["Actuals"])
+    assert list(validated.frames["Actuals"]["period"]) == [
+        dt.date(2020, 7, 1), dt.date(2020, 7, 1), dt.date(2020, 8, 1)
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
