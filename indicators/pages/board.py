@@ -59,12 +59,13 @@ def _move(label: str, target: str | None, key: str) -> Any:
     return dcc.Link(label, href=target, id=f"board-{key}", className="mtm-board__move")
 
 
-def answer_block(answer: content.Answer) -> html.Div:
+def answer_block(answer: content.Answer, *, level: int = 2) -> html.Div:
+    """One of the four answers; ``level`` is its question's heading level (under the title)."""
     tone = f" mtm-board__answer--{answer.tone}" if answer.tone else ""
     return html.Div(
         className=f"mtm-board__answer{tone}",
         children=[
-            html.H2(answer.question, className="mtm-board__question"),
+            (html.H2 if level == 2 else html.H3)(answer.question, className="mtm-board__question"),
             html.P(answer.headline, className=f"mtm-board__headline mtm-board__{answer.key}"),
             *[html.P(d, className="mtm-board__detail") for d in answer.details],
         ],
@@ -137,6 +138,9 @@ def slide_section(
 ) -> html.Section:
     """One measure: meta line, title, the chart (or its table) and the four answers."""
     chart = board.chart(row, font_size=17, height=None)
+    # Meeting mode shows one slide: its title is the page's heading. Printing stacks every
+    # slide under one page heading, so each slide's headings are a level lower.
+    alone = heading_id == "board-title"
     reasons = content.exception_reasons(row)
     meta: list[Any] = [html.Span(row["service_area"], className="mtm-board__area")]
     if heading_id != "board-title":  # printing every slide: no bar, so say where we are
@@ -167,7 +171,7 @@ def slide_section(
         **{"aria-labelledby": heading_id},
         children=[
             html.P(meta, className="mtm-board__meta"),
-            html.H1(
+            (html.H1 if alone else html.H2)(
                 content.measure_name(row),
                 id=heading_id,
                 className="mtm-board__title",
@@ -180,7 +184,7 @@ def slide_section(
                     html.Div(
                         className="mtm-board__answers",
                         children=[
-                            answer_block(a)
+                            answer_block(a, level=2 if alone else 3)
                             for a in content.answers(
                                 row, board.actions(row), most_actions=MOST_ACTIONS
                             )
@@ -345,6 +349,10 @@ def layout(
         return html.Div(
             className="mtm-board mtm-board--all",
             children=[
+                html.H1(
+                    f"Every measure, one per printed page ({count})",
+                    className="govuk-heading-l mtm-board__noprint",
+                ),
                 html.P(
                     [
                         dcc.Link("← Back to meeting mode", href=href(**params)),

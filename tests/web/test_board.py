@@ -172,6 +172,11 @@ def test_view_all_stacks_every_slide_for_printing(app: Any, ordered: list[dict[s
     sections = [c for c in _walk(page) if isinstance(c, html.Section)]
     assert len(sections) == len([r for r in ordered if r["service_area"] == "Adoption"])
     assert len(_ids(page)) == len(set(_ids(page)))
+    (heading,) = [c for c in _walk(page) if isinstance(c, html.H1)]
+    assert heading.children == f"Every measure, one per printed page ({len(sections)})"
+    assert all(isinstance(s.children[1], html.H2) for s in sections)
+    questions = [c for c in _walk(page) if getattr(c, "className", "") == "mtm-board__question"]
+    assert questions and all(isinstance(q, html.H3) for q in questions)
 
 
 @pytest.mark.parametrize(
