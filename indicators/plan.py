@@ -322,11 +322,13 @@ class PlanData:
 
     def views(self, today: dt.date, plan_id: str | None = None) -> list[ActionView]:
         """Every action (of one plan, or all), judged at its plan's date, in plan order."""
-        return [
-            judge(a, self.updates.get(a.action_id, ()), self.plan(a.plan).judged_at(today))
-            for a in self.actions
-            if plan_id is None or a.plan == plan_id
-        ]
+        return [self.view(a, today) for a in self.actions if plan_id is None or a.plan == plan_id]
+
+    def view(self, action: Action, today: dt.date) -> ActionView:
+        """One action judged at its plan's date."""
+        return judge(
+            action, self.updates.get(action.action_id, ()), self.plan(action.plan).judged_at(today)
+        )
 
     def milestone_views(self, plan_id: str, today: dt.date) -> list[MilestoneView]:
         plan = self.plan(plan_id)

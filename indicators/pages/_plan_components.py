@@ -333,8 +333,7 @@ def _linked_views(
         else set()
     )
     chosen = []
-    for view in data.views(today):
-        action = view.action
+    for action in data.actions:  # judged only once chosen: a plan has hundreds of actions
         if data.plan(action.plan).example:
             continue  # another council's plan is never linked to this council's measures
         by_measure = indicator_id is not None and indicator_id in action.linked
@@ -342,7 +341,7 @@ def _linked_views(
             rules.slug(action.area or "") == area or bool(area_measures.intersection(action.linked))
         )
         if by_measure or by_area:
-            chosen.append(view)
+            chosen.append(data.view(action, today))
     return sorted(chosen, key=rules.exception_key)
 
 
