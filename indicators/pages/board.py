@@ -356,7 +356,7 @@ def layout(
                 html.P(
                     [
                         dcc.Link("← Back to meeting mode", href=href(**params)),
-                        " · Print this page for one measure per page.",
+                        "Print this page for one measure per page.",
                     ],
                     className="mtm-board__bar mtm-board__noprint",
                 ),
