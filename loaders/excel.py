@@ -703,7 +703,7 @@ def _scan_worksheet(package: _Package, info: zipfile.ZipInfo) -> _SheetScan:
 def _placed(scan: _SheetScan, package: _Package, info: zipfile.ZipInfo) -> _SheetScan:
     """The scan, with every formula cell located even where the writer left out r=."""
     if any(not row for _, row in scan.formula_cells):
-        scan.formula_cells = _formula_cells_by_position(b"".join(package.chunks(info)))
+        scan.formula_cells = _formula_cells_by_position(package.chunks(info)) or scan.formula_cells
     return scan
 
 
@@ -805,10 +805,28 @@ def _scan_segment(segment: bytes | memoryview, scan: _SheetScan) -> None:
     scan.merges.extend(m.group(1).decode("ascii", "replace") for m in _MERGE_RE.finditer(segment))
 
 
-_ROW_ELEMENT = re.compile(rf"<{_P}row(\s[^>]*?)?(?:/>|>(.*?)</{_P}row>)".encode(), re.DOTALL)
-_CELL_ELEMENT = re.compile(rf"<{_P}c(\s[^>]*?)?(?:/>|>.*?</{_P}c>)".encode(), re.DOTALL)
-_ROW_NUMBER = re.compile(rb"\br=\"([0-9]{1,7})\"")
-_COLUMN_LETTERS = re.compile(rb"\br=\"([A-Z]{1,3})[0-9]{0,7}\"")
+class _ChunkReader(io.RawIOBase):
+    """A readable stream over inflated chunks, so a parser never needs the whole part at once."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            self._pending = next(self._chunks, b"")
+            if not self._pending:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+_COLUMN_OF_REF = re.compile(r"([A-Z]{1,3})[0-9]{0,7}")
 
 
 def _column_index(letters: str) -> int:
@@ -819,28 +837,46 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-def _formula_cells_by_position(xml: bytes) -> list[tuple[str, int]]:
+def _lacks_saved_result(cell: Any) -> bool:
+    """A formula cell with no saved result: what `_FORMULA_NO_VALUE` finds, as elements."""
+    children = {_local(child.tag): child for child in cell}
+    if "f" not in children or "is" in children:
+        return False
+    value = children.get("v")
+    # An empty <v> of a t="str" cell is a saved result: the empty string.
+    return value is None or not (value.text or cell.get("t") == "str")
+
+
+def _formula_cells_by_position(chunks: Iterable[bytes]) -> list[tuple[str, int]] | None:
     """Every formula cell with no saved result, located row by row and cell by cell.
 
     The spec lets a writer leave out references: a row without r= follows the row before it,
-    a cell without r= the cell before it. The chunked scan cannot count rows cheaply, so
-    this second pass over the whole sheet runs only for a sheet that has such a formula.
+    a cell without r= the cell before it. The chunked scan does not count rows, so this second,
+    streaming pass runs only for a sheet that has such a formula. None if the sheet is not
+    well-formed XML (the reader then reports it without a cell).
     """
     found: list[tuple[str, int]] = []
-    row_number = 0
-    for row in _ROW_ELEMENT.finditer(xml):
-        number = _ROW_NUMBER.search(row.group(1) or b"")
-        row_number = int(number.group(1)) if number else row_number + 1
-        column = -1
-        for cell in _CELL_ELEMENT.finditer(row.group(2) or b""):
-            letters = _COLUMN_LETTERS.search(cell.group(1) or b"")
-            column = _column_index(letters.group(1).decode()) if letters else column + 1
-            formula = _FORMULA_NO_VALUE_RE.fullmatch(cell.group(0))
-            if formula is None:
-                continue
-            if _CELL_TYPE_STR.search(formula.group(1) or b"") and b"<v" in cell.group(0):
-                continue  # a formula whose saved result is the empty string
-            found.append((column_letter(column), row_number))
+    row_number, column = 0, -1
+    try:
+        for event, element in SafeET.iterparse(
+            _ChunkReader(chunks), events=("start", "end"), forbid_dtd=True
+        ):
+            name = _local(element.tag)
+            if event == "start" and name == "row":
+                number = element.get("r") or ""
+                row_number = int(number) if number.isdigit() else row_number + 1
+                column = -1
+            elif event == "start" and name == "c":
+                ref = _COLUMN_OF_REF.fullmatch(element.get("r") or "")
+                column = _column_index(ref.group(1)) if ref else column + 1
+            elif event == "end" and name == "c":
+                if _lacks_saved_result(element):
+                    found.append((column_letter(column), row_number))
+                element.clear()
+            elif event == "end" and name == "row":
+                element.clear()
+    except (SafeET.ParseError, defusedxml.DefusedXmlException):
+        return None
     return found
 
 

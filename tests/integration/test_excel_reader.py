@@ -30,6 +30,7 @@ from loaders.excel import (
     RawWorkbook,
     ReadLimits,
     WorkbookRejected,
+    _formula_cells_by_position,
     column_letter,
     display_value,
     read_workbook,
@@ -520,6 +521,22 @@ def test_a_formula_without_a_result_is_located_whatever_the_writer_left_out(
         "C3",
         "value",
     )
+
+
+SHEET_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def test_the_second_pass_follows_the_specs_implied_positions() -> None:
+    rows = (
+        b'<row r="2"/>'  # an empty row written self-closed
+        b'<row><c/><c t="s"><v>1</v></c><c><f>A1</f></c></row>'  # row 3: C3
+        b'<row spans="1:3"><c r="C4"/><c><f>1</f><v></v></c>'  # D4, after C4
+        b'<c t="str"><f>"x"</f><v></v></c></row>'  # a saved empty string: no problem
+    )
+    xml = b"<worksheet %s><sheetData>%s</sheetData></worksheet>" % (SHEET_NS, rows)
+    chunks = [xml[i : i + 40] for i in range(0, len(xml), 40)]  # cut anywhere
+    assert _formula_cells_by_position(chunks) == [("C", 3), ("D", 4)]
+    assert _formula_cells_by_position([b"<worksheet><sheetData><row>"]) is None
 
 
 def _iso_date_cells(xml: bytes) -> bytes:
