@@ -801,8 +801,31 @@ def _scan_segment(segment: bytes | memoryview, scan: _SheetScan) -> None:
         if ref:
             scan.formula_cells.append((ref.group(1).decode(), int(ref.group(2))))
         else:
-            scan.formula_cells.append(("", 0))
+            scan.formula_cells.append(_position_in_row(segment, match.start()))
     scan.merges.extend(m.group(1).decode("ascii", "replace") for m in _MERGE_RE.finditer(segment))
+
+
+def _position_in_row(segment: bytes | memoryview, cell_start: int) -> tuple[str, int]:
+    """(letters, row) of a cell written without r=, when its row has an r=; ("", 0) if not.
+
+    The cell follows the one before it in its row (the spec's rule). A segment always starts
+    at a row boundary, so the enclosing <row> is in it. Without the row's r= only counting every
+    row of the sheet can tell, which `_formula_cells_by_position` does.
+    """
+    text = bytes(segment)
+    row = _last_match(_ROW_START, text, 0, cell_start)
+    if row is None:
+        return "", 0
+    tag_end = text.find(b">", row.start())
+    number = re.search(rb"\br=\"([0-9]{1,7})\"", text[row.start() : tag_end])
+    if number is None:
+        return "", 0
+    column = -1
+    for cell in _CELL_START.finditer(text, tag_end, cell_start):  # the cells before it
+        cell_tag = text[cell.start() : text.find(b">", cell.start())]
+        ref = re.search(rb"\br=\"([A-Z]{1,3})[0-9]{0,7}\"", cell_tag)
+        column = _column_index(ref.group(1).decode()) if ref else column + 1
+    return column_letter(column + 1), int(number.group(1))
 
 
 class _ChunkReader(io.RawIOBase):
@@ -853,7 +876,8 @@ def _formula_cells_by_position(chunks: Iterable[bytes]) -> list[tuple[str, int]]
 
     The spec lets a writer leave out references: a row without r= follows the row before it,
     a cell without r= the cell before it. The chunked scan does not count rows, so this second,
-    streaming pass runs only for a sheet that has such a formula. None if the sheet is not
+    streaming pass runs only for a sheet with such a formula in a row without r= (seconds for
+    60k rows, paid only by a file that is refused). None if the sheet is not
     well-formed XML (the reader then reports it without a cell).
     """
     found: list[tuple[str, int]] = []
