@@ -177,10 +177,21 @@ def actions_table(
     )
 
 
-def summary_table(rows: Sequence[tuple[Any, rules.Summary]], caption: str) -> html.Table:
-    """Progress counts: one row per recommendation (or one overall), a column per status."""
-    head = (
-        ["", *(rules.STATUS_LABEL[s] for s in rules.STATUSES), "Overdue", "Total"] if rows else []
+def summary_table(
+    rows: Sequence[tuple[Any, rules.Summary]], caption: str, row_header: str
+) -> html.Table:
+    """Progress counts: one row per recommendation (or date), a column per status.
+
+    ``row_header`` names the first column for screen readers (it is plain from the rows)."""
+    head: list[Any] = (
+        [
+            html.Span(row_header, className="govuk-visually-hidden"),
+            *(rules.STATUS_LABEL[s] for s in rules.STATUSES),
+            "Overdue",
+            "Total",
+        ]
+        if rows
+        else []
     )
     body = [
         html.Tr(
@@ -207,6 +218,7 @@ def trend_block(points: Sequence[rules.TrendPoint], fig_id: str = "plan-trend") 
     table = summary_table(
         [(rules.format_date(p.on), p.summary) for p in reversed(points)],
         "Action status at each reporting date, newest first",
+        "Reporting date",
     )
     return html.Div(
         [

@@ -413,7 +413,11 @@ def _history(snap: Any, account: Any, csrf: str) -> html.Table:
                             "sha256",
                             "Rows changed",
                             "What changed",
-                            "",
+                        )
+                    ]
+                    + [
+                        html.Th(
+                            html.Span("Actions", className="govuk-visually-hidden"), scope="col"
                         )
                     ]
                 )
@@ -537,13 +541,20 @@ def layout(*, message: str | None = None, **_: Any) -> html.Div:
                 accept=".xlsx",
                 max_size=_context.settings().max_upload_mb * 1024 * 1024,
                 className="mtm-upload",
+                # assets/upload.js names the file input by these ids (dcc.Upload cannot).
                 children=html.Div(
                     [
-                        html.Strong("Drag and drop the workbook here, or "),
-                        html.Span("choose a file", className="govuk-link"),
+                        html.Span(
+                            [
+                                html.Strong("Drag and drop the workbook here, or "),
+                                html.Span("choose a file", className="govuk-link"),
+                            ],
+                            id="upload-label",
+                        ),
                         html.P(
                             f".xlsx, up to {_context.settings().max_upload_mb} MB. It is "
                             "checked first: nothing is published until you confirm.",
+                            id="upload-hint",
                             className="govuk-body-s",
                         ),
                     ]

@@ -301,13 +301,19 @@ def _recommendation_block(
         )
         for text, group in by_outcome.items()
     ]
+    anchor = f"rec-{rules.slug(rec.key)}"
     return html.Section(
-        id=f"rec-{rules.slug(rec.key)}",
+        id=anchor,
         className="mtm-plan-recommendation",
-        **{"aria-label": _short(rec.recommendation, 120)},
+        # Labelled by its reference and whole heading: a plan may give two service areas the
+        # same recommendation, and many share their first words.
+        **{"aria-labelledby": f"{anchor}-ref {anchor}-title"},
         children=[
-            html.H3(rec.recommendation, className="govuk-heading-s"),
-            html.P(" · ".join(facts), className="mtm-meta"),
+            html.H3(rec.recommendation, id=f"{anchor}-title", className="govuk-heading-s"),
+            html.P(
+                [html.Span(facts[0], id=f"{anchor}-ref"), *(f" · {f}" for f in facts[1:])],
+                className="mtm-meta",
+            ),
             *outcome,
             html.P(
                 [html.Strong("Progress: "), rules.summarise(views).text() + "."],
@@ -521,7 +527,7 @@ def _progress(views: list[rules.ActionView], data: rules.PlanData, on: Any) -> l
     return [
         html.H2("Progress", className="govuk-heading-l"),
         html.P(overall.text() + ".", className="govuk-body-l", id="plan-summary"),
-        parts.summary_table(rows, "Progress by recommendation"),
+        parts.summary_table(rows, "Progress by recommendation", "Recommendation"),
         html.H3("Progress over past updates", className="govuk-heading-m"),
         parts.trend_block(points),
     ]
