@@ -41,6 +41,7 @@ from tests.fixtures.workbooks import (
     SAMPLE,
     UNDERSTATED_ROWS,
     build,
+    edit_sheet_xml,
     make_workbook,
     template_with,
 )
@@ -402,20 +403,13 @@ def test_limits_come_from_the_caller(tmp_path: Path) -> None:
 
 def _with_cell(tmp_path: Path, cell_xml: bytes) -> Path:
     """The sample workbook with Actuals!C3 replaced by `cell_xml` (as Excel would write it)."""
-    buffer = io.BytesIO()
-    template_with(SAMPLE).save(buffer)
-    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/worksheets/sheet3.xml":
-                data, count = re.subn(rb'<c r="C3"[^>]*>.*?</c>', cell_xml, data, count=1)
-                assert count == 1
-            target.writestr(info.filename, data)
-    path = tmp_path / "cell.xlsx"
-    path.write_bytes(out.getvalue())
-    return path
+
+    def replace(xml: bytes) -> bytes:
+        xml, count = re.subn(rb'<c r="C3"[^>]*>.*?</c>', cell_xml, xml, count=1)
+        assert count == 1
+        return xml
+
+    return edit_sheet_xml(make_workbook(tmp_path / "cell.xlsx", SAMPLE), "Actuals", replace)
 
 
 @pytest.mark.parametrize(
@@ -458,20 +452,6 @@ def test_formulas_without_a_saved_result_are_found(cell_xml: bytes, tmp_path: Pa
         )
 
 
-def _rewrite_actuals(path: Path, edit: Callable[[bytes], bytes]) -> Path:
-    """The workbook at `path` with its Actuals sheet's XML passed through `edit`."""
-    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/worksheets/sheet3.xml":
-                data = edit(data)
-            target.writestr(info.filename, data)
-    path.write_bytes(out.getvalue())
-    return path
-
-
 def _without_cell_references(xml: bytes) -> bytes:
     return re.sub(rb'(<c\b[^>]*?) r="[A-Z]+[0-9]+"', rb"\1", xml)
 
@@ -499,7 +479,8 @@ def test_writers_that_leave_out_references_or_prefix_elements_read_the_same(
     edit: Callable[[bytes], bytes], limits: ReadLimits, tmp_path: Path
 ) -> None:
     plain = read_workbook(make_workbook(tmp_path / "plain.xlsx", SAMPLE), "x.xlsx")
-    variant = _rewrite_actuals(make_workbook(tmp_path / "variant.xlsx", SAMPLE), edit)
+    variant = make_workbook(tmp_path / "variant.xlsx", SAMPLE)
+    edit_sheet_xml(variant, "Actuals", edit)
     assert variant.read_bytes() != (tmp_path / "plain.xlsx").read_bytes()
     read = read_workbook(variant, "x.xlsx", limits=limits)
     assert read.problems == []
@@ -513,7 +494,8 @@ def test_writers_that_leave_out_references_or_prefix_elements_read_the_same(
 def test_a_formula_without_a_result_is_located_whatever_the_writer_left_out(
     edit: Callable[[bytes], bytes], limits: ReadLimits, tmp_path: Path
 ) -> None:
-    path = _rewrite_actuals(_with_cell(tmp_path, b'<c r="C3"><f>D3/E3*100</f></c>'), edit)
+    cell = _with_cell(tmp_path, b'<c r="C3"><f>D3/E3*100</f></c>')
+    path = edit_sheet_xml(cell, "Actuals", edit)
     (problem,) = read_workbook(path, "x.xlsx", limits=limits).problems
     assert (problem.rule, problem.sheet, problem.cell, problem.column) == (
         "cell.formula_no_value",
@@ -562,7 +544,7 @@ def _in_the_1904_date_system(path: Path) -> Path:
 @pytest.mark.parametrize(
     "write",
     [
-        lambda path: _rewrite_actuals(make_workbook(path, SAMPLE), _iso_date_cells),
+        lambda path: edit_sheet_xml(make_workbook(path, SAMPLE), "Actuals", _iso_date_cells),
         _in_the_1904_date_system,
     ],
     ids=["iso-date-cells", "1904-date-system"],
