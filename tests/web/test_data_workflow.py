@@ -49,6 +49,12 @@ def staged_token(response: Any) -> str:
     return str(data["response"]["staged-token"]["data"])
 
 
+def stage_june_count(client: Any, path: Path, count: int) -> str:
+    """Upload, as `client`, a workbook of one June figure of lac_number; the staged token."""
+    book = workbooks.make_workbook(path, {"Actuals": [["lac_number", JUNE, count]]})
+    return staged_token(upload(client, book))
+
+
 def settings_of(app: Any) -> Any:
     from indicators.pages import _context
 
@@ -95,13 +101,11 @@ def test_upload_confirm_publish(client_as: Callable[[str], Any], app: Any, tmp_p
 def test_confirming_publishes_the_rows_already_checked(
     client_as: Callable[[str], Any], app: Any, tmp_path: Path, workbook_checks: list[str]
 ) -> None:
-    checks = workbook_checks
     client = client_as("demo-data-team")
-    book = workbooks.make_workbook(tmp_path / "once.xlsx", {"Actuals": [["lac_number", JUNE, 466]]})
-    token = staged_token(upload(client, book))
+    token = stage_june_count(client, tmp_path / "once.xlsx", 466)
     published = confirm(client, token)
     assert "Loaded: 1 actuals for 2021-06" in text_of(published)
-    assert checks == ["once.xlsx"]  # read and checked once, at upload
+    assert workbook_checks == ["once.xlsx"]  # read and checked once, at upload
 
 
 def test_a_load_landing_before_confirmation_means_the_file_is_checked_again(
@@ -109,17 +113,15 @@ def test_a_load_landing_before_confirmation_means_the_file_is_checked_again(
 ) -> None:
     from loaders.ingest import load_workbook
 
-    checks = workbook_checks
     client = client_as("demo-data-team")
-    book = workbooks.make_workbook(tmp_path / "late.xlsx", {"Actuals": [["lac_number", JUNE, 467]]})
-    token = staged_token(upload(client, book))
+    token = stage_june_count(client, tmp_path / "late.xlsx", 467)
     between = workbooks.make_workbook(
         tmp_path / "between.xlsx", {"Actuals": [["lac_number", dt.date(2021, 5, 1), 455]]}
     )
     assert load_workbook(settings_of(app), between, between.name, "someone-else").ok
     published = confirm(client, token)
     assert "Loaded: 1 actuals for 2021-06" in text_of(published)
-    assert checks == ["late.xlsx", "between.xlsx", "late.xlsx"]
+    assert workbook_checks == ["late.xlsx", "between.xlsx", "late.xlsx"]
 
 
 def test_a_token_is_not_a_permission(
@@ -130,8 +132,7 @@ def test_a_token_is_not_a_permission(
     from tests.web.conftest import sign_in
 
     owner = client_as("demo-data-team")
-    book = workbooks.make_workbook(tmp_path / "x.xlsx", {"Actuals": [["lac_number", JUNE, 470]]})
-    token = staged_token(upload(owner, book))
+    token = stage_june_count(owner, tmp_path / "x.xlsx", 470)
     other = app.server.test_client()
     sign_in(other, "other-data", "a-strong-password-3")
     before = store_files(settings)
@@ -202,8 +203,7 @@ def test_template_download(client_as: Callable[[str], Any]) -> None:
 
 def test_rollback_from_the_page(client_as: Callable[[str], Any], app: Any, tmp_path: Path) -> None:
     client = client_as("demo-data-team")
-    book = workbooks.make_workbook(tmp_path / "r.xlsx", {"Actuals": [["lac_number", JUNE, 444]]})
-    token = staged_token(upload(client, book))
+    token = stage_june_count(client, tmp_path / "r.xlsx", 444)
     text = text_of(confirm(client, token))
     load = int(re.search(r"\(load (\d+)\)", text).group(1))  # type: ignore[union-attr]
     viewer = client_as("demo-viewer")
