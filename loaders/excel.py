@@ -813,19 +813,14 @@ def _position_in_row(segment: bytes | memoryview, cell_start: int) -> tuple[str,
     row of the sheet can tell, which `_formula_cells_by_position` does.
     """
     text = bytes(segment)
-    row = _last_match(_ROW_START, text, 0, cell_start)
-    if row is None:
-        return "", 0
-    tag_end = text.find(b">", row.start())
-    number = re.search(rb"\br=\"([0-9]{1,7})\"", text[row.start() : tag_end])
+    number, tag_end = _enclosing_row(text, cell_start)
     if number is None:
         return "", 0
     column = -1
     for cell in _CELL_START.finditer(text, tag_end, cell_start):  # the cells before it
-        cell_tag = text[cell.start() : text.find(b">", cell.start())]
-        ref = re.search(rb"\br=\"([A-Z]{1,3})[0-9]{0,7}\"", cell_tag)
+        ref = _CELL_REF.search(text, cell.start(), text.find(b">", cell.start()))
         column = _column_index(ref.group(1).decode()) if ref else column + 1
-    return column_letter(column + 1), int(number.group(1))
+    return column_letter(column + 1), number
 
 
 class _ChunkReader(io.RawIOBase):
@@ -855,10 +850,9 @@ _COLUMN_OF_REF = re.compile(r"([A-Z]{1,3})[0-9]{0,7}")
 
 def _column_index(letters: str) -> int:
     """Excel letters -> 0-based column index (A -> 0, AA -> 26)."""
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
+    from openpyxl.utils.cell import column_index_from_string  # only on this rare path
+
+    return int(column_index_from_string(letters)) - 1
 
 
 def _lacks_saved_result(cell: Any) -> bool:
@@ -914,6 +908,17 @@ def _last_match(
     return found
 
 
+def _enclosing_row(text: bytes, at: int) -> tuple[int | None, int]:
+    """The number (r=) of the row element around offset `at`, and where its start tag ends;
+    (None, at) when that row has no r= or no row starts before `at` in `text`."""
+    row = _last_match(_ROW_START, text, 0, at)
+    if row is None:
+        return None, at
+    tag_end = text.find(b">", row.start())
+    number = re.search(rb"\br=\"([0-9]+)\"", text[row.start() : tag_end])
+    return (int(number.group(1)) if number else None), tag_end
+
+
 def _find_first_row(segment: bytes, scan: _SheetScan) -> None:
     """The Excel row of the first cell with a value: where fastexcel's first row comes from.
 
@@ -934,13 +939,10 @@ def _find_first_row(segment: bytes, scan: _SheetScan) -> None:
             scan.first_row = int(ref.group(2))
             return
     # Cells may omit r=: fall back on the enclosing row's r=, then on counting rows.
-    row = _last_match(_ROW_START, segment, 0, value.start())
-    if row is not None:
-        tag_end = segment.find(b">", row.start())
-        number = re.search(rb"\br=\"([0-9]+)\"", segment[row.start() : tag_end])
-        if number:
-            scan.first_row = int(number.group(1))
-            return
+    number, _ = _enclosing_row(segment, value.start())
+    if number is not None:
+        scan.first_row = number
+        return
     scan.first_row = scan.rows_before + len(_ROW_START.findall(segment, 0, value.start()))
 
 
