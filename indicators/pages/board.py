@@ -143,7 +143,7 @@ def slide_section(
     alone = heading_id == "board-title"
     reasons = content.exception_reasons(row)
     meta: list[Any] = [html.Span(row["service_area"], className="mtm-board__area")]
-    if heading_id != "board-title":  # printing every slide: no bar, so say where we are
+    if not alone:  # printing every slide: no bar, so say where we are
         meta.insert(0, html.Span(f"{index} of {len(board.rows)}", className="mtm-board__position"))
     if reasons:
         meta.append(
