@@ -43,12 +43,22 @@ def load(snap: Any) -> rules.PlanData:
     return _PLANS.get((snap.path, snap.version, name), lambda: rules.load(snap, name))
 
 
+#: Each version's measures by id, for the names and RAG beside linked actions: every measure and
+#: area page lists them, and they never change within a version.
+_MEASURES: KeptPerVersion[tuple[Any, int], dict[str, dict[str, Any]]] = KeptPerVersion(keep=4)
+
+
 def measures_by_id(snap: Any) -> dict[str, dict[str, Any]]:
-    """The headline scorecard row of each measure, for names and RAG beside linked actions."""
-    rows: dict[str, dict[str, Any]] = {}
-    for row in _context.listing_rows(snap):
-        rows.setdefault(row["indicator_id"], row)
-    return rows
+    """The headline scorecard row of each measure. Callers only read it: it is shared between
+    requests."""
+
+    def build() -> dict[str, dict[str, Any]]:
+        rows: dict[str, dict[str, Any]] = {}
+        for row in _context.listing_rows(snap):
+            rows.setdefault(row["indicator_id"], row)
+        return rows
+
+    return _MEASURES.get((snap.path, snap.version), build)
 
 
 def plan_href(plan_id: str, **params: str | None) -> str:

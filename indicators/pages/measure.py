@@ -87,18 +87,30 @@ def _definition(row: dict[str, Any], ind: pd.Series) -> html.Dl:
 def _data_table(
     row: dict[str, Any], actuals: pd.DataFrame, points: list[dict[str, Any]]
 ) -> html.Table:
-    types = {p["date"][:7]: p["point_type"] for p in points}
+    types = {p["date"][:7]: p["point_type"].replace("_", " ") for p in points}
+    newest_first = actuals.sort_values("period", ascending=False)
+    # Whole columns at once: per-row Timestamps and itertuples cost more than the cells.
+    periods = pd.to_datetime(newest_first["period"])
     body = [
         html.Tr(
             [
-                html.Td(pd.Timestamp(a.period).strftime("%b %Y")),
-                html.Td(ui.fmt(row, a.value), className="mtm-num"),
-                html.Td(a.status),
-                html.Td(types.get(pd.Timestamp(a.period).strftime("%Y-%m"), "").replace("_", " ")),
-                html.Td(f"{a.source_sheet or ''} row {a.source_row}, load {a.valid_from_load}"),
+                html.Td(label),
+                html.Td(ui.fmt(row, value), className="mtm-num"),
+                html.Td(status),
+                html.Td(types.get(month, "")),
+                html.Td(f"{sheet or ''} row {source_row}, load {load}"),
             ]
         )
-        for a in actuals.sort_values("period", ascending=False).itertuples()
+        for label, month, value, status, sheet, source_row, load in zip(
+            periods.dt.strftime("%b %Y").tolist(),
+            periods.dt.strftime("%Y-%m").tolist(),
+            newest_first["value"].tolist(),
+            newest_first["status"].tolist(),
+            newest_first["source_sheet"].tolist(),
+            newest_first["source_row"].tolist(),
+            newest_first["valid_from_load"].tolist(),
+            strict=True,
+        )
     ]
     return html.Table(
         className="govuk-table",
@@ -382,7 +394,9 @@ def layout(
     )
     history = snap.query("commentary_history", indicator_id=ident)
     notes = history[~history["superseded"].astype(bool)]
-    months = [f"{pd.Timestamp(p):%Y-%m}" for p in sorted(actuals["period"], reverse=True)]
+    months = (
+        pd.to_datetime(actuals["period"]).sort_values(ascending=False).dt.strftime("%Y-%m").tolist()
+    )
     points = figures.spc_points(actuals, row)
     note_marks = [
         {"period": pd.Timestamp(n.period).date().isoformat(), "text": n.commentary}

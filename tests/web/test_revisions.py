@@ -1,4 +1,5 @@
-"""The scorecard marks figures revised since the last board meeting (setting)."""
+"""Pages after a new load: the scorecard marks figures revised since the last board meeting
+(setting), and what a page keeps per version never shows an earlier version's figures."""
 
 from __future__ import annotations
 
@@ -43,3 +44,53 @@ def test_revised_since_the_board_is_marked(demo_store_dir: Path, tmp_path: Path)
     marks = {r["id"].split("|")[0]: r["revised"] for r in grid.rowData}
     assert marks["lac_rate_per_10k"] == "2 figures revised since the board on 01 Jul 2021"
     assert marks["lac_number"] == ""
+
+
+def test_linked_actions_show_each_versions_own_rag(demo_store_dir: Path, tmp_path: Path) -> None:
+    """Measure pages keep each version's measures for the linked-actions panel; a new load is a
+    new version, so the panel shows its RAG, while the earlier version still shows its own."""
+    from app import create_app
+
+    folder = tmp_path / "store"
+    shutil.copytree(demo_store_dir, folder, symlinks=True)
+    settings = settings_for(folder, environment="development")
+    create_app(settings)
+    from indicators.pages import measure
+
+    def linked_rag(page: Any) -> list[str]:
+        """The RAG tag beside each link to this measure in the improvement-plan panel."""
+        panel = next(n for n in _walk(page) if getattr(n, "className", None) == "mtm-plan-panel")
+        return [
+            str(item.children[2].className)
+            for item in _walk(panel)
+            if type(item).__name__ == "Li"
+            and isinstance(item.children, list)
+            and getattr(item.children[0], "href", None) == "/measure/lac_rate_per_10k"
+        ]
+
+    before = linked_rag(measure.layout(indicator_id="lac_rate_per_10k"))
+    assert before and set(before) == {"mtm-tag mtm-tag--red"}, before
+    book = make_workbook(
+        tmp_path / "july.xlsx", {"Actuals": [["lac_rate_per_10k", dt.date(2021, 7, 1), 80.0]]}
+    )
+    summary = load_workbook(settings, book, "july.xlsx", "dana", today=dt.date(2021, 8, 2))
+    assert summary.ok
+    after = linked_rag(measure.layout(indicator_id="lac_rate_per_10k"))
+    assert after and set(after) == {"mtm-tag mtm-tag--green"}, after
+    earlier = measure.layout(
+        indicator_id="lac_rate_per_10k", as_of=f"load:{_version(settings) - 1}"
+    )
+    assert linked_rag(earlier) == before
+
+
+def _walk(node: Any) -> Any:
+    yield node
+    kids = getattr(node, "children", None)
+    for kid in kids if isinstance(kids, list) else ([kids] if kids is not None else []):
+        yield from _walk(kid)
+
+
+def _version(settings: Any) -> int:
+    from indicators.store import Store
+
+    return Store.from_settings(settings).snapshot().version
