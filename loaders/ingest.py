@@ -351,6 +351,10 @@ def _publish_validated(
         counts: dict[str, int] = {}
         for sheet, frame in validated.frames.items():
             table, key, compared = VERSIONING[sheet]
+            if frame.empty:  # a sheet left with just its header changes nothing
+                counts[f"{table}_new"] = counts[f"{table}_revised"] = 0
+                counts[f"{table}_unchanged"] = 0
+                continue
             new, revised, unchanged = upsert_versioned(
                 con,
                 table,
