@@ -121,8 +121,10 @@ def _data_table(
             html.Thead(
                 html.Tr(
                     [
-                        html.Th(h, scope="col")
-                        for h in ("Month", "Value", "Status", "SPC point", "Came from")
+                        html.Th("Month", scope="col"),
+                        # Over its right-aligned figures, as GOV.UK numeric columns are.
+                        html.Th("Value", scope="col", className="mtm-num"),
+                        *(html.Th(h, scope="col") for h in ("Status", "SPC point", "Came from")),
                     ]
                 )
             ),
