@@ -351,17 +351,18 @@ def _publish_validated(
         counts: dict[str, int] = {}
         for sheet, frame in validated.frames.items():
             table, key, compared = VERSIONING[sheet]
-            if frame.empty:  # a sheet left with just its header changes nothing
-                counts[f"{table}_new"] = counts[f"{table}_revised"] = 0
-                counts[f"{table}_unchanged"] = 0
-                continue
-            new, revised, unchanged = upsert_versioned(
-                con,
-                table,
-                table_rows(sheet, frame, user, now),
-                key=key,
-                compared=compared,
-                load_id=load_id,
+            # A sheet left with just its header changes nothing: no store rows to build.
+            new, revised, unchanged = (
+                (0, 0, 0)
+                if frame.empty
+                else upsert_versioned(
+                    con,
+                    table,
+                    table_rows(sheet, frame, user, now),
+                    key=key,
+                    compared=compared,
+                    load_id=load_id,
+                )
             )
             counts[f"{table}_new"] = new
             counts[f"{table}_revised"] = revised
