@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from indicators.domain import DEFAULT_BREAKDOWN
 from indicators.store import Snapshot
 from loaders.ingest import VERSIONING, split_comparator_values
 from loaders.validate import Validated
@@ -149,7 +150,7 @@ def _file_rows(sheet: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The sheet's rows as they are compared: split comparator pairs, join listed ids."""
     rows = frame.reset_index(drop=True).copy()
     if sheet == "Commentary":
-        rows["breakdown"] = "All"
+        rows["breakdown"] = DEFAULT_BREAKDOWN
     if sheet == "Comparators":
         split_comparator_values(rows)
     for column in rows.columns:
@@ -174,7 +175,7 @@ def preview(snap: Snapshot | None, validated: Validated) -> Preview:
         if current is None:
             current = pd.DataFrame(columns=key)
         if sheet == "Commentary" and not current.empty:
-            current = current[current["breakdown"] == "All"]
+            current = current[current["breakdown"] == DEFAULT_BREAKDOWN]
         current = current.reset_index(drop=True)
         file_keys = pd.DataFrame({k: _key_values(rows[k], k in DATE_KEYS) for k in key})
         store_keys = pd.DataFrame({k: _key_values(current[k], k in DATE_KEYS) for k in key})
