@@ -11,13 +11,13 @@ from typing import Any
 import openpyxl
 import pytest
 from dash import dcc, html
-from dash.development.base_component import Component
 from PIL import Image
 from pptx import Presentation
 
 from indicators.store import close_connections
 from loaders.exports import charts, content
 from tests.conftest import settings_for
+from tests.web.tree import ids_in, text_in, walk
 
 
 @pytest.fixture(scope="module")
@@ -33,26 +33,8 @@ def app(web_store: Path) -> Iterator[Any]:
     close_connections()
 
 
-def _walk(component: Any) -> Iterator[Any]:
-    yield component
-    children = getattr(component, "children", None)
-    if isinstance(children, list | tuple):
-        for child in children:
-            yield from _walk(child)
-    elif children is not None:
-        yield from _walk(children)
-
-
-def _text(component: Any) -> str:
-    return " ".join(c for c in _walk(component) if isinstance(c, str))
-
-
 def _by_id(component: Any, ident: str) -> Any:
-    return next((c for c in _walk(component) if getattr(c, "id", None) == ident), None)
-
-
-def _ids(component: Any) -> list[str]:
-    return [c.id for c in _walk(component) if isinstance(c, Component) and getattr(c, "id", None)]
+    return next((c for c in walk(component) if getattr(c, "id", None) == ident), None)
 
 
 def _query(href: str) -> dict[str, str]:
@@ -77,7 +59,7 @@ def test_first_slide_is_the_worst_exception_with_position_and_links(
     assert _by_id(page, "board-prev") is None and _by_id(page, "board-first") is None
     assert _query(_by_id(page, "board-next").href) == {"slide": "2"}
     assert _query(_by_id(page, "board-last").href) == {"slide": str(len(ordered))}
-    text = _text(page)
+    text = text_in(page)
     for question in (
         "Against target",
         "Is it changing?",
@@ -86,7 +68,7 @@ def test_first_slide_is_the_worst_exception_with_position_and_links(
     ):
         assert question in text
     assert "Exception: off target" in text
-    assert len(_ids(page)) == len(set(_ids(page)))
+    assert len(ids_in(page)) == len(set(ids_in(page)))
 
 
 def test_every_slide_renders_in_board_order(app: Any, ordered: list[dict[str, Any]]) -> None:
@@ -99,7 +81,7 @@ def test_every_slide_renders_in_board_order(app: Any, ordered: list[dict[str, An
         graph = _by_id(page, "board-chart")
         assert isinstance(graph, dcc.Graph) and graph.figure["data"][0]["name"] == "Actual"
         assert "height" not in graph.figure["layout"]  # it fills the slide
-        alt = next(c for c in _walk(page) if isinstance(c, html.Figcaption))
+        alt = next(c for c in walk(page) if isinstance(c, html.Figcaption))
         assert alt.children == content.alt_text(row)
         is_exception = bool(content.exception_reasons(row))
         assert not (exceptions_done and is_exception), "exceptions come first"
@@ -131,7 +113,7 @@ def test_area_filter_and_state_stay_in_every_link(app: Any, ordered: list[dict[s
             assert (query["area"], query["table"], query["publication"]) == ("early-help", "1", "1")
     toggle = _query(_by_id(page, "board-table").href)
     assert "table" not in toggle and toggle["slide"] == "2"
-    downloads = [c.href for c in _walk(page) if isinstance(c, html.A)]
+    downloads = [c.href for c in walk(page) if isinstance(c, html.A)]
     assert any(
         h.startswith("/export/board-pack.pptx?") and "areas=early-help" in h for h in downloads
     )
@@ -142,9 +124,9 @@ def test_table_view_lists_the_chart_figures(app: Any, ordered: list[dict[str, An
 
     page = board.layout(table="1")
     assert _by_id(page, "board-chart") is None
-    table = next(c for c in _walk(page) if isinstance(c, html.Table))
-    assert "The figures behind the chart" in _text(table)
-    body = next(c for c in _walk(table) if isinstance(c, html.Tbody))
+    table = next(c for c in walk(page) if isinstance(c, html.Table))
+    assert "The figures behind the chart" in text_in(table)
+    body = next(c for c in walk(table) if isinstance(c, html.Tbody))
     assert len(body.children) == ordered[0]["n_points"]
     assert _by_id(page, "board-table").children == "Chart view (t)"
 
@@ -160,7 +142,7 @@ def test_publication_hides_small_counts_on_the_board(
     actual = graph.figure["data"][0]
     assert all(y is None for y in actual["y"])
     assert all(text.endswith(": c") for text in actual["hovertext"])
-    text = _text(page)
+    text = text_in(page)
     assert "Latest Jun 2021: c (provisional)" in text
     assert "for publication: small counts shown as c" in text
 
@@ -169,13 +151,13 @@ def test_view_all_stacks_every_slide_for_printing(app: Any, ordered: list[dict[s
     from indicators.pages import board
 
     page = board.layout(view="all", area="adoption")
-    sections = [c for c in _walk(page) if isinstance(c, html.Section)]
+    sections = [c for c in walk(page) if isinstance(c, html.Section)]
     assert len(sections) == len([r for r in ordered if r["service_area"] == "Adoption"])
-    assert len(_ids(page)) == len(set(_ids(page)))
-    (heading,) = [c for c in _walk(page) if isinstance(c, html.H1)]
+    assert len(ids_in(page)) == len(set(ids_in(page)))
+    (heading,) = [c for c in walk(page) if isinstance(c, html.H1)]
     assert heading.children == f"Every measure, one per printed page ({len(sections)})"
     assert all(isinstance(s.children[1], html.H2) for s in sections)
-    questions = [c for c in _walk(page) if getattr(c, "className", "") == "mtm-board__question"]
+    questions = [c for c in walk(page) if getattr(c, "className", "") == "mtm-board__question"]
     assert questions and all(isinstance(q, html.H3) for q in questions)
 
 
@@ -192,7 +174,7 @@ def test_bad_parameters_are_messages_not_errors(
 ) -> None:
     from indicators.pages import board
 
-    assert message in _text(board.layout(**params))
+    assert message in text_in(board.layout(**params))
 
 
 def test_the_board_page_answers_over_http(client_as: Callable[[str], Any]) -> None:

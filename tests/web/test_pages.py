@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from dash.development.base_component import Component
 
 from indicators.pages import _components as ui
 from indicators.pages import _context
 from indicators.settings import Settings
-
-
-def _walk(component: Any) -> Iterator[Any]:
-    yield component
-    children = getattr(component, "children", None)
-    if isinstance(children, list | tuple):
-        for child in children:
-            yield from _walk(child)
-    elif children is not None:
-        yield from _walk(children)
-
-
-def _text(component: Any) -> str:
-    return " ".join(c for c in _walk(component) if isinstance(c, str))
-
-
-def _ids(component: Any) -> list[str]:
-    return [c.id for c in _walk(component) if isinstance(c, Component) and getattr(c, "id", None)]
+from tests.web.tree import ids_in, text_in, walk
 
 
 def _rows(app: Any) -> list[dict[str, Any]]:
@@ -40,10 +21,10 @@ def test_scorecard_lists_every_demo_measure(app: Any) -> None:
     from indicators.pages import scorecard
 
     page = scorecard.layout()
-    grid = next(c for c in _walk(page) if getattr(c, "id", None) == "scorecard-grid")
+    grid = next(c for c in walk(page) if getattr(c, "id", None) == "scorecard-grid")
     assert len(grid.rowData) == 47
-    assert "Scorecard" in _text(page)
-    assert len(_ids(page)) == len(set(_ids(page)))
+    assert "Scorecard" in text_in(page)
+    assert len(ids_in(page)) == len(set(ids_in(page)))
 
 
 @pytest.mark.parametrize(
@@ -65,7 +46,7 @@ def test_scorecard_filters_come_from_the_url(
     chosen = scorecard.filter_rows(rows, **params)
     assert chosen == [r for r in rows if expected(r)]
     page = scorecard.layout(**params)
-    grid = next(c for c in _walk(page) if getattr(c, "id", None) == "scorecard-grid")
+    grid = next(c for c in walk(page) if getattr(c, "id", None) == "scorecard-grid")
     assert len(grid.rowData) == len(chosen)
 
 
@@ -85,7 +66,7 @@ def test_summary_grid_counts_add_up_to_every_measure(app: Any) -> None:
     table = scorecard.summary_grid(rows, {})
     links = [
         c
-        for c in _walk(table)
+        for c in walk(table)
         if getattr(c, "href", None) and "changing=" in c.href and "compare=" in c.href
     ]
     assert sum(int(link.children) for link in links) == len(rows)
@@ -96,19 +77,19 @@ def test_every_measure_page_renders_with_chart_alt_text_and_table(app: Any) -> N
 
     for row in _rows(app):
         page = measure.layout(indicator_id=row["indicator_id"], breakdown=row["breakdown"])
-        text = _text(page)
+        text = text_in(page)
         assert row["name"] in text
         assert "Trend chart of" in text, row["indicator_id"]
-        graph = next(c for c in _walk(page) if getattr(c, "id", None) == "measure-chart")
+        graph = next(c for c in walk(page) if getattr(c, "id", None) == "measure-chart")
         assert graph.figure["data"][0]["name"] == "Actual"
-        assert len(_ids(page)) == len(set(_ids(page)))
+        assert len(ids_in(page)) == len(set(ids_in(page)))
 
 
 def test_measure_page_labels_comparators_with_their_period(app: Any) -> None:
     from indicators.pages import measure
 
     page = measure.layout(indicator_id="lac_rate_per_10k")
-    text = _text(page)
+    text = text_in(page)
     assert "SN mean" in text and "of 10)" in text
     assert "England" in text
 
@@ -118,7 +99,7 @@ def test_measure_definition_says_which_sheet_row_and_load_it_came_from(app: Any)
 
     from indicators.pages import measure
 
-    text = _text(measure.layout(indicator_id="lac_rate_per_10k"))
+    text = text_in(measure.layout(indicator_id="lac_rate_per_10k"))
     assert "Indicators row " in text and ", load " in text
     # A definition written by another loader (e.g. a generated national store) has no sheet row.
     assert measure._provenance(pd.Series({"source_row": pd.NA, "valid_from_load": 3})) == "load 3"
@@ -166,7 +147,7 @@ def test_scorecard_grid_records_are_stored_at_publish_as_the_rows_would_make_the
 def test_unknown_measure_says_so(app: Any) -> None:
     from indicators.pages import measure
 
-    assert "Measure not found" in _text(measure.layout(indicator_id="no_such_measure"))
+    assert "Measure not found" in text_in(measure.layout(indicator_id="no_such_measure"))
 
 
 def test_every_area_page_renders(app: Any) -> None:
@@ -174,15 +155,15 @@ def test_every_area_page_renders(app: Any) -> None:
 
     for name in sorted({r["service_area"] for r in _rows(app)}):
         page = area.layout(area=ui.slug(name))
-        assert name in _text(page)
-        assert len(_ids(page)) == len(set(_ids(page)))
+        assert name in text_in(page)
+        assert len(ids_in(page)) == len(set(ids_in(page)))
 
 
 def test_as_of_an_unknown_version_is_a_message_not_an_error(app: Any) -> None:
     from indicators.pages import scorecard
 
-    assert "There is no such version" in _text(scorecard.layout(as_of="load:999"))
-    assert "There is no such version" in _text(scorecard.layout(as_of="not-a-date"))
+    assert "There is no such version" in text_in(scorecard.layout(as_of="load:999"))
+    assert "There is no such version" in text_in(scorecard.layout(as_of="not-a-date"))
 
 
 @pytest.mark.parametrize(
@@ -249,20 +230,20 @@ def test_breakdowns_are_computed_on_request_without_whole_council_comparators(ap
     from indicators.pages import measure
 
     page = measure.layout(indicator_id="lac_number", breakdown="10 to 15")
-    text = _text(page)
+    text = text_in(page)
     assert "Total number of LAC at period end (10 to 15)" in text
     assert "No target" in text  # a count's target is for the total
     assert "SN mean" not in text
-    links = [c for c in _walk(page) if getattr(c, "href", None) and "breakdown=" in c.href]
+    links = [c for c in walk(page) if getattr(c, "href", None) and "breakdown=" in c.href]
     assert len(links) == 5  # All and four age bands
-    whole = _text(measure.layout(indicator_id="lac_number"))
+    whole = text_in(measure.layout(indicator_id="lac_number"))
     assert "SN mean" in whole
 
 
 def test_the_scorecard_shows_the_latest_commentary(app: Any) -> None:
     from indicators.pages import scorecard
 
-    grid = next(c for c in _walk(scorecard.layout()) if getattr(c, "id", None) == "scorecard-grid")
+    grid = next(c for c in walk(scorecard.layout()) if getattr(c, "id", None) == "scorecard-grid")
     notes = {r["id"].split("|")[0]: r["commentary"] for r in grid.rowData}
     assert notes["lac_rate_per_10k"].startswith("Jun 2021: Demo commentary (simulated)")
     assert notes["lac_number"] == ""

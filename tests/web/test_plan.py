@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from dash.development.base_component import Component
 
 from indicators import plan as rules
 from indicators.pages import _auth, _context
@@ -21,33 +19,16 @@ from indicators.pages import _plan_components as parts
 from loaders.ops import Account
 from tests.integration.test_publish import store_files
 from tests.web.callbacks import call, text_of
-
-
-def _walk(component: Any) -> Iterator[Any]:
-    yield component
-    children = getattr(component, "children", None)
-    if isinstance(children, list | tuple):
-        for child in children:
-            yield from _walk(child)
-    elif children is not None:
-        yield from _walk(children)
-
-
-def _text(component: Any) -> str:
-    return " ".join(c for c in _walk(component) if isinstance(c, str))
-
-
-def _ids(component: Any) -> list[str]:
-    return [c.id for c in _walk(component) if isinstance(c, Component) and getattr(c, "id", None)]
+from tests.web.tree import ids_in, text_in, walk
 
 
 def _by_id(component: Any, ident: str) -> Any:
-    return next(c for c in _walk(component) if getattr(c, "id", None) == ident)
+    return next(c for c in walk(component) if getattr(c, "id", None) == ident)
 
 
 def _action_ids(component: Any) -> list[str]:
     """Action ids in table order."""
-    return [c.children for c in _walk(component) if getattr(c, "className", "") == "mtm-action-id"]
+    return [c.children for c in walk(component) if getattr(c, "className", "") == "mtm-action-id"]
 
 
 def _southampton(app: Any) -> tuple[rules.PlanData, list[rules.ActionView]]:
@@ -59,23 +40,23 @@ def test_plan_page_shows_the_councils_own_plan_by_default(app: Any) -> None:
     from indicators.pages import plan
 
     page = plan.layout()
-    text = _text(page)
-    assert "Southampton Children and Learning Service Improvement Plan 2020-21" in _text(
+    text = text_in(page)
+    assert "Southampton Children and Learning Service Improvement Plan 2020-21" in text_in(
         _by_id(page, "plan-name")
     )
     assert "Progress as at 15 Jul 2021" in text
     assert "Every status and progress update is simulated" in text
-    summary = _text(_by_id(page, "plan-summary"))
+    summary = text_in(_by_id(page, "plan-summary"))
     assert summary.startswith("202 actions: ")
     assert "Showing 202 of 202 actions." in text
     figure = _by_id(page, "plan-trend").figure
     assert [t["name"] for t in figure["data"]][-1] == "Overdue"
     assert "Action status at 11 reporting dates from Sep 2020 to 15 Jul 2021" in text
     assert "Record a progress update" not in text  # no one is signed in here
-    assert len(_ids(page)) == len(set(_ids(page)))
+    assert len(ids_in(page)) == len(set(ids_in(page)))
     # Per action: lead, due, status in words, latest update, linked measure with its RAG.
     assert "Reduce the % of agency workers" in text
-    links = [c.href for c in _walk(page) if getattr(c, "href", "").startswith("/measure/")]
+    links = [c.href for c in walk(page) if getattr(c, "href", "").startswith("/measure/")]
     assert "/measure/ls_agency_workers_pct" in links
 
 
@@ -92,17 +73,17 @@ def test_example_plans_are_labelled_and_read_only(
     from indicators.pages import plan
 
     page = plan.layout(plan=plan_id)
-    text = _text(page)
+    text = text_in(page)
     assert "Example plan from another council" in text
     assert words in text
-    assert ("plan-update-submit" in _ids(page)) is form
-    assert len(_ids(page)) == len(set(_ids(page)))
+    assert ("plan-update-submit" in ids_in(page)) is form
+    assert len(ids_in(page)) == len(set(ids_in(page)))
 
 
 def test_wiltshire_milestones_show_judgements_and_what_falls_due(app: Any) -> None:
     from indicators.pages import plan
 
-    text = _text(plan.layout(plan="wiltshire-2012"))
+    text = text_in(plan.layout(plan="wiltshire-2012"))
     assert "Strategic goals and milestones" in text
     assert "Children and young people are safe" in text
     assert any(label in text for label in ("✔ Met", "◐ Partly met", "✘ Not met"))
@@ -137,12 +118,14 @@ def test_filters_come_from_the_url(app: Any, params: dict[str, str]) -> None:
     assert expected, params
     assert plan.filter_views(views, data, **params) == expected
     page = plan.layout(**params)
-    assert f"Showing {len(expected)} of {len(views)} actions" in _text(_by_id(page, "plan-showing"))
+    assert f"Showing {len(expected)} of {len(views)} actions" in text_in(
+        _by_id(page, "plan-showing")
+    )
     assert set(_action_ids(page)) == {v.action.action_id for v in expected}
-    form = next(c for c in _walk(page) if getattr(c, "method", None) == "GET")
+    form = next(c for c in walk(page) if getattr(c, "method", None) == "GET")
     selected = {
         c.id: o.value
-        for c in _walk(form)
+        for c in walk(form)
         if c.__class__.__name__ == "Select"
         for o in c.children
         if getattr(o, "selected", False)
@@ -169,7 +152,7 @@ def test_overdue_and_at_risk_first_on_request(app: Any) -> None:
     assert order == [v.action.action_id for v in sorted(views, key=rules.exception_key)]
     first = next(v for v in views if v.action.action_id == order[0])
     assert first.overdue
-    assert "Overdue and at risk first" in _text(page)
+    assert "Overdue and at risk first" in text_in(page)
 
 
 def test_the_board_helper_lists_a_measures_actions_exceptions_first(app: Any) -> None:
@@ -185,13 +168,13 @@ def test_the_board_helper_lists_a_measures_actions_exceptions_first(app: Any) ->
 
 def test_linked_actions_panel_on_a_measure(app: Any) -> None:
     panel = parts.linked_actions_panel(_context.snapshot(), indicator_id="ls_agency_workers_pct")
-    text = _text(panel)
+    text = text_in(panel)
     assert "Improvement plan actions" in text and "LS-07" in text
     assert "Reduce the % of agency workers" in text
     none = parts.linked_actions_panel(
         _context.snapshot(), indicator_id="cwd_visits_in_timescale_pct"
     )
-    assert "No improvement-plan actions are linked to this measure." in _text(none)
+    assert "No improvement-plan actions are linked to this measure." in text_in(none)
 
 
 def test_linked_actions_panel_on_an_area(app: Any) -> None:
@@ -200,7 +183,7 @@ def test_linked_actions_panel_on_an_area(app: Any) -> None:
     assert {"LAC-01", "LAC-22"} <= shown  # the area's own actions
     assert "CIN-06" in shown  # linked to lac_number, a Looked after Children measure
     assert not any(i.startswith("STK-") for i in shown)  # never another council's plan
-    assert len(_ids(panel)) == len(set(_ids(panel)))
+    assert len(ids_in(panel)) == len(set(ids_in(panel)))
 
 
 @pytest.mark.parametrize(
@@ -221,7 +204,7 @@ def test_plan_routes_answer(client_as: Any, path: str) -> None:
 def test_unknown_version_is_a_message(app: Any) -> None:
     from indicators.pages import plan
 
-    assert "There is no such version" in _text(plan.layout(as_of="load:999"))
+    assert "There is no such version" in text_in(plan.layout(as_of="load:999"))
 
 
 def _account(role: str, areas: tuple[str, ...] = ()) -> Account:
@@ -245,7 +228,7 @@ def test_the_form_offers_the_actions_the_hook_allows(
     monkeypatch.setattr(_auth, "current_account", lambda: account)
     page = plan.layout()
     if not offered:
-        assert "plan-update-submit" not in _ids(page)
+        assert "plan-update-submit" not in ids_in(page)
         return
     options = _by_id(page, "plan-update-action").options
     assert len(options) == offered
@@ -253,7 +236,7 @@ def test_the_form_offers_the_actions_the_hook_allows(
     areas = {v.action.action_id: v.action.area for v in views}
     if account is not None and account.role == "service_manager":
         assert {areas[o["value"]] for o in options} == {"Early Help", "Looked after Children"}
-    assert "plan-update-submit" not in _ids(plan.layout(plan="stockton-2013"))
+    assert "plan-update-submit" not in ids_in(plan.layout(plan="stockton-2013"))
 
 
 def _submit(client: Any, **values: Any) -> Any:
@@ -280,7 +263,7 @@ def test_the_form_records_an_update(app: Any, client_as: Any) -> None:
     )
     assert response.status_code == 200
     assert "Update recorded on LS-07" in text_of(response)
-    text = _text(plan.layout(status="off_track"))
+    text = text_in(plan.layout(status="off_track"))
     assert "Agency use rose again." in text and "12 Jul 2021, demo-data-team" in text
     assert "Due Jan 2021, revised to Nov 2021" in text
     assert any(

@@ -11,6 +11,7 @@ from typing import Any
 from loaders.ingest import load_workbook
 from tests.conftest import settings_for
 from tests.fixtures.workbooks import make_workbook
+from tests.web.tree import walk
 
 
 def test_revised_since_the_board_is_marked(demo_store_dir: Path, tmp_path: Path) -> None:
@@ -34,12 +35,6 @@ def test_revised_since_the_board_is_marked(demo_store_dir: Path, tmp_path: Path)
 
     page = scorecard.layout()
 
-    def walk(node: Any) -> Any:
-        yield node
-        kids = getattr(node, "children", None)
-        for kid in kids if isinstance(kids, list) else ([kids] if kids is not None else []):
-            yield from walk(kid)
-
     grid = next(n for n in walk(page) if getattr(n, "id", None) == "scorecard-grid")
     marks = {r["id"].split("|")[0]: r["revised"] for r in grid.rowData}
     assert marks["lac_rate_per_10k"] == "2 figures revised since the board on 01 Jul 2021"
@@ -59,10 +54,10 @@ def test_linked_actions_show_each_versions_own_rag(demo_store_dir: Path, tmp_pat
 
     def linked_rag(page: Any) -> list[str]:
         """The RAG tag beside each link to this measure in the improvement-plan panel."""
-        panel = next(n for n in _walk(page) if getattr(n, "className", None) == "mtm-plan-panel")
+        panel = next(n for n in walk(page) if getattr(n, "className", None) == "mtm-plan-panel")
         return [
             str(item.children[2].className)
-            for item in _walk(panel)
+            for item in walk(panel)
             if type(item).__name__ == "Li"
             and isinstance(item.children, list)
             and getattr(item.children[0], "href", None) == "/measure/lac_rate_per_10k"
@@ -81,13 +76,6 @@ def test_linked_actions_show_each_versions_own_rag(demo_store_dir: Path, tmp_pat
         indicator_id="lac_rate_per_10k", as_of=f"load:{_version(settings) - 1}"
     )
     assert linked_rag(earlier) == before
-
-
-def _walk(node: Any) -> Any:
-    yield node
-    kids = getattr(node, "children", None)
-    for kid in kids if isinstance(kids, list) else ([kids] if kids is not None else []):
-        yield from _walk(kid)
 
 
 def _version(settings: Any) -> int:
