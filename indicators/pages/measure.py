@@ -13,6 +13,7 @@ import urllib.parse
 from typing import Any
 
 import dash
+import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
@@ -28,12 +29,16 @@ dash.register_page(
 )
 
 
-def _provenance(ind: pd.Series) -> str:
-    """Where the definition came from: its sheet and row when a workbook supplied it."""
-    sheet, row, load = ind.get("source_sheet"), ind.get("source_row"), ind.get("valid_from_load")
+def _came_from(sheet: object, row: object, load: object) -> str:
+    """Where a stored value came from: its sheet and row when a workbook supplied it."""
     if isinstance(sheet, str) and sheet and row is not None and not pd.isna(row):
         return f"{sheet} row {int(row)}, load {load}"
     return f"load {load}"
+
+
+def _provenance(ind: pd.Series) -> str:
+    """Where the definition came from."""
+    return _came_from(ind.get("source_sheet"), ind.get("source_row"), ind.get("valid_from_load"))
 
 
 def _definition(row: dict[str, Any], ind: pd.Series) -> html.Dl:
@@ -84,23 +89,47 @@ def _definition(row: dict[str, Any], ind: pd.Series) -> html.Dl:
     )
 
 
-def _data_table(
+#: The data grid's columns: months sort by their ISO month and values as numbers, while each
+#: cell shows the words and formatting the rest of the page uses.
+DATA_COLUMNS: list[dict[str, Any]] = [
+    {
+        "field": "period",
+        "headerName": "Month",
+        "valueFormatter": {"function": "params.data.month"},
+        "filterValueGetter": {"function": "params.data.month + ' ' + params.data.period"},
+        "filter": "agTextColumnFilter",
+    },
+    {
+        "field": "value",
+        "headerName": "Value",
+        "type": "rightAligned",
+        "valueFormatter": {"function": "params.data.value_text"},
+        "filter": "agNumberColumnFilter",
+    },
+    {"field": "status", "headerName": "Status"},
+    {"field": "point", "headerName": "SPC point", "minWidth": 160},
+    {"field": "came_from", "headerName": "Came from", "minWidth": 200, "flex": 2},
+]
+
+
+def data_records(
     row: dict[str, Any], actuals: pd.DataFrame, points: list[dict[str, Any]]
-) -> html.Table:
+) -> list[dict[str, Any]]:
+    """The figures behind the chart, newest first: one grid record per month."""
     types = {p["date"][:7]: p["point_type"].replace("_", " ") for p in points}
     newest_first = actuals.sort_values("period", ascending=False)
-    # Whole columns at once: per-row Timestamps and itertuples cost more than the cells.
+    # Whole columns at once: per-row Timestamps and itertuples cost more than the records.
     periods = pd.to_datetime(newest_first["period"])
-    body = [
-        html.Tr(
-            [
-                html.Td(label),
-                html.Td(ui.fmt(row, value), className="mtm-num"),
-                html.Td(status),
-                html.Td(types.get(month, "")),
-                html.Td(f"{sheet or ''} row {source_row}, load {load}"),
-            ]
-        )
+    return [
+        {
+            "period": month,
+            "month": label,
+            "value": None if pd.isna(value) else value,  # no figure sorts as blank, not NaN
+            "value_text": ui.fmt(row, value),
+            "status": status,
+            "point": types.get(month, ""),
+            "came_from": _came_from(sheet, source_row, load),
+        }
         for label, month, value, status, sheet, source_row, load in zip(
             periods.dt.strftime("%b %Y").tolist(),
             periods.dt.strftime("%Y-%m").tolist(),
@@ -112,23 +141,44 @@ def _data_table(
             strict=True,
         )
     ]
-    return html.Table(
-        className="govuk-table",
+
+
+def _data_table(
+    row: dict[str, Any], actuals: pd.DataFrame, points: list[dict[str, Any]]
+) -> html.Div:
+    """The chart's data as a sortable, filterable grid (one component, however many months)."""
+    return html.Div(
+        role="region",
+        className="mtm-data-grid",
+        **{"aria-labelledby": "measure-data-caption"},
         children=[
-            html.Caption(
-                "The figures behind the chart, newest first", className="govuk-table__caption"
+            html.P(
+                "The figures behind the chart, newest first. Sort or filter by any column; "
+                "Tab moves past the grid, the arrow keys move within it.",
+                id="measure-data-caption",
+                className="govuk-body",
             ),
-            html.Thead(
-                html.Tr(
-                    [
-                        html.Th("Month", scope="col"),
-                        # Over its right-aligned figures, as GOV.UK numeric columns are.
-                        html.Th("Value", scope="col", className="mtm-num"),
-                        *(html.Th(h, scope="col") for h in ("Status", "SPC point", "Came from")),
-                    ]
-                )
+            dag.AgGrid(
+                id="measure-data",
+                rowData=data_records(row, actuals, points),
+                columnDefs=DATA_COLUMNS,
+                defaultColDef={
+                    "sortable": True,
+                    "filter": True,
+                    "resizable": True,
+                    "minWidth": 110,
+                    "flex": 1,
+                },
+                dashGridOptions={
+                    "domLayout": "autoHeight",
+                    "enableCellTextSelection": True,
+                    "ensureDomOrder": True,
+                    "suppressColumnVirtualisation": True,
+                    "tabToNextCell": {"function": "false"},
+                },
+                className="ag-theme-alpine mtm-grid",
+                style={"width": "100%"},
             ),
-            html.Tbody(body),
         ],
     )
 

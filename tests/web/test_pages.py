@@ -105,6 +105,56 @@ def test_measure_definition_says_which_sheet_row_and_load_it_came_from(app: Any)
     assert measure._provenance(pd.Series({"source_row": pd.NA, "valid_from_load": 3})) == "load 3"
 
 
+def test_measure_data_grid_lists_every_month_newest_first_with_where_it_came_from(
+    app: Any,
+) -> None:
+    import pandas as pd
+
+    from indicators import figures
+    from indicators.pages import measure
+
+    ident = "lac_rate_per_10k"
+    page = measure.layout(indicator_id=ident)
+    grid = next(c for c in walk(page) if getattr(c, "id", None) == "measure-data")
+    snap = _context.snapshot()
+    row = _context.measure_row(snap, ident)
+    assert row is not None
+    actuals = snap.query("actuals_for_breakdown", indicator_id=ident, breakdown=row["breakdown"])
+    stored = actuals.assign(month=pd.to_datetime(actuals["period"]).dt.strftime("%Y-%m"))
+    by_month = stored.set_index("month")
+    records = grid.rowData
+    assert [r["period"] for r in records] == sorted(by_month.index, reverse=True)
+    special = {
+        p["date"][:7]: p["point_type"].replace("_", " ") for p in figures.spc_points(actuals, row)
+    }
+    for record in records:
+        source = by_month.loc[record["period"]]
+        assert record["value"] == source["value"]  # raw, so the grid sorts it as a number
+        assert record["value_text"] == ui.fmt(row, source["value"])
+        assert record["status"] == source["status"]
+        assert record["point"] == special[record["period"]]
+        assert record["came_from"] == (
+            f"Actuals row {int(source['source_row'])}, load {source['valid_from_load']}"
+        )
+        assert record["month"] == pd.Timestamp(record["period"]).strftime("%b %Y")
+    value = next(c for c in grid.columnDefs if c["field"] == "value")
+    assert value["filter"] == "agNumberColumnFilter"
+    region = next(c for c in walk(page) if getattr(c, "className", None) == "mtm-data-grid")
+    caption = next(c for c in walk(region) if getattr(c, "id", None) == "measure-data-caption")
+    assert getattr(region, "aria-labelledby") == caption.id
+    assert "newest first" in text_in(caption)
+
+
+def test_a_value_with_no_workbook_row_says_only_its_load() -> None:
+    import pandas as pd
+
+    from indicators.pages import measure
+
+    assert measure._came_from("Actuals", 14.0, 2) == "Actuals row 14, load 2"
+    assert measure._came_from(None, pd.NA, 3) == "load 3"
+    assert measure._came_from("Actuals", None, 3) == "load 3"
+
+
 def test_scorecard_grid_records_are_stored_at_publish_as_the_rows_would_make_them(
     app: Any,
 ) -> None:
@@ -247,3 +297,4 @@ def test_the_scorecard_shows_the_latest_commentary(app: Any) -> None:
     notes = {r["id"].split("|")[0]: r["commentary"] for r in grid.rowData}
     assert notes["lac_rate_per_10k"].startswith("Jun 2021: Demo commentary (simulated)")
     assert notes["lac_number"] == ""
+
