@@ -15,6 +15,7 @@ from typing import Any
 
 import dash
 import flask
+import plotly.io
 from dash import Dash, dcc, html
 
 from indicators.pages import _auth, _context
@@ -196,6 +197,10 @@ def create_app(settings: Settings | None = None) -> Dash:
             "(mtm user disable demo-...) or use a new ops database"
         )
     _context.configure(settings)
+    # orjson is installed to decode stored records, and plotly would then pick it to encode Dash
+    # responses too; but a component tree is not orjson-serialisable, so plotly falls back to a
+    # recursive clean first, measured ~1 ms slower per page than the standard library encoder.
+    plotly.io.json.config.default_engine = "json"
     app = Dash(
         __name__,
         use_pages=True,

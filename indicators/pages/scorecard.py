@@ -6,6 +6,7 @@ form is a plain GET form, so a filtered scorecard is a link the board can share.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import dash
@@ -193,18 +194,24 @@ def summary_grid(rows: list[dict[str, Any]], params: dict[str, str]) -> html.Tab
         + [html.Th(COMPARE_LABELS[c], scope="col") for c in COMPARE_ORDER]
         + [html.Th("All", scope="col")]
     )
+    # The codes are fixed identifiers, so only the page's own parameters need encoding (a
+    # national scorecard builds 21 of these links on every request).
+    kept = _query(params)
+    prefix = dash.get_relative_path("/?") + (kept + "&" if kept else "")
     body = []
     for changing in CHANGING_ORDER:
         cells: list[Any] = [html.Th(ui.changing_label(changing), scope="row")]
         for compare in COMPARE_ORDER:
             n = counts.get((changing, compare), 0)
-            href = dash.get_relative_path(
-                "/?" + _query({**params, "changing": changing, "compare": compare})
-            )
             label = f"{n} measures: {ui.changing_label(changing)}, {COMPARE_LABELS[compare]}"
             cells.append(
                 html.Td(
-                    html.A(str(n), href=href, className="govuk-link", **{"aria-label": label})
+                    html.A(
+                        str(n),
+                        href=f"{prefix}changing={changing}&compare={compare}",
+                        className="govuk-link",
+                        **{"aria-label": label},
+                    )
                     if n
                     else "0",
                     className="mtm-num",
@@ -213,7 +220,7 @@ def summary_grid(rows: list[dict[str, Any]], params: dict[str, str]) -> html.Tab
         total = sum(counts.get((changing, c), 0) for c in COMPARE_ORDER)
         cells.append(
             html.Td(
-                dcc.Link(str(total), href="/?" + _query({**params, "changing": changing})),
+                dcc.Link(str(total), href=f"/?{kept + '&' if kept else ''}changing={changing}"),
                 className="mtm-num",
             )
         )
@@ -366,7 +373,7 @@ def layout(
         compare=compare,
         exceptions=bool(exceptions),
     )
-    by_rag = {r: sum(1 for row in rows if row["rag"] == r) for r in RAG_ORDER}
+    by_rag = Counter(row["rag"] for row in rows)
     areas = sorted({r["service_area"] for r in rows})
     return html.Div(
         [
@@ -388,7 +395,10 @@ def layout(
                 role="status",
             ),
             grid(
-                [{**r["grid"], "revised": revised.get(r["indicator_id"], "")} for r in chosen],
+                # Records are decoded afresh per request; copied only when a column is added.
+                [{**r["grid"], "revised": revised.get(r["indicator_id"], "")} for r in chosen]
+                if revised
+                else [r["grid"] for r in chosen],
                 "scorecard-grid",
             ),
             html.H2("Service areas", className="govuk-heading-l"),

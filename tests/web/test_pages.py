@@ -298,3 +298,9 @@ def test_the_scorecard_shows_the_latest_commentary(app: Any) -> None:
     assert notes["lac_rate_per_10k"].startswith("Jun 2021: Demo commentary (simulated)")
     assert notes["lac_number"] == ""
 
+
+def test_dash_responses_keep_the_standard_library_encoder(app: Any) -> None:
+    """orjson decodes stored records; plotly must not pick it for component trees (slower)."""
+    import plotly.io
+
+    assert plotly.io.json.config.default_engine == "json"
