@@ -23,15 +23,18 @@ def _query(con: duckdb.DuckDBPyConnection, name: str, version: int) -> pd.DataFr
 
 
 def precompute_scorecard(con: duckdb.DuckDBPyConnection, load_id: int, settings: Settings) -> int:
+    indicators = _query(con, "indicators", load_id)
+    # Published benchmarks matter only to indicators that quote one (a benchmark_measure).
+    compared = bool(indicators["benchmark_measure"].notna().any())
     inputs = Inputs(
-        indicators=_query(con, "indicators", load_id),
+        indicators=indicators,
         actuals=_query(con, "actuals_headline", load_id),
         targets=_query(con, "targets", load_id),
         comparators=_query(con, "comparators", load_id),
         commentary=_query(con, "commentary", load_id),
-        benchmarks=_query(con, "benchmarks_referenced", load_id),
-        sn_groups=_query(con, "sn_groups", load_id),
-        london_sub_regions=_query(con, "london_sub_regions", load_id),
+        benchmarks=_query(con, "benchmarks_referenced", load_id) if compared else None,
+        sn_groups=_query(con, "sn_groups", load_id) if compared else None,
+        london_sub_regions=_query(con, "london_sub_regions", load_id) if compared else None,
         la_code=settings.council_la_code,
         sn_statistic=settings.sn_statistic,
         tolerance_percentage_points=settings.tolerance_percentage_points,

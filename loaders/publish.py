@@ -270,6 +270,19 @@ def upsert_versioned(
     frame = incoming.reindex(columns=data_columns)
     con.register("incoming_rows", frame)
     try:
+        select = ", ".join(f'"{c}"' for c in data_columns)
+        current = con.execute(
+            f"SELECT count(*) FROM {table} WHERE valid_to_load IS NULL"  # noqa: S608
+        ).fetchone()
+        if current is not None and current[0] == 0:
+            # Nothing current to compare against (a table's first rows, e.g. years of history
+            # loaded at the start): every row is new, so skip the join and its temp table.
+            con.execute(
+                f"INSERT INTO {table} ({select}, valid_from_load, valid_to_load) "  # noqa: S608
+                f"SELECT {select}, ?, NULL FROM incoming_rows",
+                [load_id],
+            )
+            return len(incoming), 0, 0
         join = " AND ".join(f"c.{k} = i.{k}" for k in key)
         differs = " OR ".join(f'c."{c}" IS DISTINCT FROM i."{c}"' for c in compared)
         con.execute(
@@ -290,7 +303,6 @@ def upsert_versioned(
             f"WHERE {table}.valid_to_load IS NULL AND changed.existed AND {key_match}",
             [load_id],
         )
-        select = ", ".join(f'"{c}"' for c in data_columns)
         con.execute(
             f"INSERT INTO {table} ({select}, valid_from_load, valid_to_load) "  # noqa: S608
             f"SELECT {select}, ?, NULL FROM changed",

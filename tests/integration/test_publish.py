@@ -314,3 +314,48 @@ def test_kill_9_at_any_point_leaves_the_version_before_or_after(
             assert checksum(settings.db_path) == after
             assert not list(publish.StorePaths(settings.db_path).versions.glob(".staging-*"))
     assert outcomes["before"] > 0
+
+
+def _upsert_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE TABLE t (k VARCHAR, v DOUBLE, valid_from_load INTEGER, valid_to_load INTEGER)"
+    )
+
+
+def _versions(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    return con.execute("SELECT * FROM t ORDER BY k, valid_from_load").fetchall()
+
+
+def test_upsert_into_a_table_with_nothing_current_adds_every_row_and_keeps_history() -> None:
+    import pandas as pd
+
+    con = duckdb.connect()
+    _upsert_table(con)
+    first = pd.DataFrame({"k": ["a", "b"], "v": [1.0, 2.0]})
+    assert publish.upsert_versioned(con, "t", first, key=["k"], compared=["v"], load_id=1) == (
+        2,
+        0,
+        0,
+    )
+    # Close every current row (as a replacing load does): closed history must not be matched.
+    con.execute("UPDATE t SET valid_to_load = 2")
+    again = pd.DataFrame({"k": ["a", "c"], "v": [1.0, 3.0]})
+    assert publish.upsert_versioned(con, "t", again, key=["k"], compared=["v"], load_id=3) == (
+        2,
+        0,
+        0,
+    )
+    assert _versions(con) == [
+        ("a", 1.0, 1, 2),
+        ("a", 1.0, 3, None),
+        ("b", 2.0, 1, 2),
+        ("c", 3.0, 3, None),
+    ]
+    # With current rows the comparing path runs: one revised, one unchanged, one new.
+    monthly = pd.DataFrame({"k": ["a", "c", "d"], "v": [1.5, 3.0, 4.0]})
+    assert publish.upsert_versioned(con, "t", monthly, key=["k"], compared=["v"], load_id=4) == (
+        1,
+        1,
+        1,
+    )
+    assert ("a", 1.0, 3, 4) in _versions(con) and ("a", 1.5, 4, None) in _versions(con)
