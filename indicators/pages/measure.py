@@ -102,6 +102,7 @@ DATA_COLUMNS: list[dict[str, Any]] = [
     {
         "field": "value",
         "headerName": "Value",
+        "minWidth": 150,  # "112.2 per 10,000" whole on a narrow screen
         "type": "rightAligned",
         "valueFormatter": {"function": "params.data.value_text"},
         "filter": "agNumberColumnFilter",

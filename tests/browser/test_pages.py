@@ -181,6 +181,37 @@ def test_enter_on_a_grid_measure_cell_opens_the_measure(page: Page) -> None:
     expect(page).to_have_url(re.compile(re.escape(href) + "$"), timeout=2_000)
 
 
+def test_measure_data_grid_shows_every_month_and_prints_whole_rows(page: Page) -> None:
+    """The figures behind the chart: all months, values not cut off on a narrow screen, and in
+    print every row in the page's flow (none clipped, none split by a page break)."""
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.goto("/measure/lac_rate_per_10k", wait_until="networkidle")
+    rows = page.locator("#measure-data .ag-center-cols-container .ag-row")
+    expect(rows.first).to_be_visible()
+    months = rows.count()
+    assert months >= 36
+    value = page.locator(
+        "#measure-data .ag-row[row-index='0'] .ag-cell[col-id='value'] .ag-cell-value"
+    )
+    assert value.evaluate("e => e.scrollWidth <= e.clientWidth"), "value cut off"
+    page.emulate_media(media="print")
+    layout = page.evaluate(
+        """() => {
+            const rows = [...document.querySelectorAll(
+                '#measure-data .ag-center-cols-container .ag-row')];
+            const box = document.querySelector('#measure-data').getBoundingClientRect();
+            const last = rows[rows.length - 1].getBoundingClientRect();
+            return {
+                positions: [...new Set(rows.map(r => getComputedStyle(r).position))],
+                breaks: [...new Set(rows.map(r => getComputedStyle(r).breakInside))],
+                lastInside: last.bottom <= box.bottom + 1,
+            };
+        }"""
+    )
+    assert layout == {"positions": ["relative"], "breaks": ["avoid"], "lastInside": True}
+    assert page.locator("#measure-data .ag-center-cols-container .ag-row").count() == months
+
+
 def describe(violation: dict[str, Any]) -> str:
     nodes = violation.get("nodes") or [{}]
     target = nodes[0].get("target")
