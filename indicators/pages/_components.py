@@ -75,3 +75,21 @@ def version_note(snap: Any) -> html.P:
         ],
         className="mtm-version mtm-version--past",
     )
+
+
+def downloads(what: str, path: str, params: dict[str, str | None]) -> html.P:
+    """Links to the same figures as Excel and CSV (loaders/exports), keeping the page's choices."""
+    import urllib.parse
+
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v})
+    suffix = f"?{query}" if query else ""
+    return html.P(
+        [
+            f"Download {what}: ",
+            html.A("Excel", href=f"{path}.xlsx{suffix}", className="govuk-link", download=""),
+            ", ",
+            html.A("CSV", href=f"{path}.csv{suffix}", className="govuk-link", download=""),
+            ".",
+        ],
+        className="govuk-body mtm-downloads",
+    )

@@ -541,6 +541,11 @@ def layout(
             html.H2("Definition", className="govuk-heading-m"),
             _definition(row, ind),
             html.H2("Data", className="govuk-heading-m"),
+            ui.downloads(
+                "this measure's monthly figures, every breakdown, with its commentary",
+                f"/export/measure/{urllib.parse.quote(ident)}",
+                {"as_of": as_of},
+            ),
             _data_table(row, actuals, points),
         ]
     )

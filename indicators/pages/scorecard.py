@@ -394,6 +394,24 @@ def layout(
                 className="govuk-body",
                 role="status",
             ),
+            *(
+                [
+                    ui.downloads(
+                        "these measures",
+                        "/export/scorecard",
+                        {
+                            "as_of": as_of,
+                            "areas": area,
+                            # Other filters have no export parameter: name the measures shown.
+                            "measures": ",".join(dict.fromkeys(r["indicator_id"] for r in chosen))
+                            if (rag or q or changing or compare) and chosen
+                            else None,
+                        },
+                    )
+                ]
+                if chosen
+                else []
+            ),
             grid(
                 # Records are decoded afresh per request; copied only when a column is added.
                 [{**r["grid"], "revised": revised.get(r["indicator_id"], "")} for r in chosen]

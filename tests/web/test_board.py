@@ -14,6 +14,7 @@ from dash import dcc, html
 from PIL import Image
 from pptx import Presentation
 
+from indicators.pages import _context
 from indicators.store import close_connections
 from loaders.exports import charts, content
 from tests.conftest import settings_for
@@ -285,3 +286,49 @@ def test_app_py_registers_the_export_routes(web_store: Path) -> None:
         pytest.skip("app.py does not register the export routes yet")
     dash_app = app_module.create_app(settings_for(web_store, environment="development"))
     assert "export_board_pack" in dash_app.server.view_functions
+
+
+def _download_links(page: Any) -> dict[str, str]:
+    return {
+        text_in(c): c.href
+        for c in walk(page)
+        if getattr(c, "href", "").startswith("/export/") and hasattr(c, "download")
+    }
+
+
+def test_scorecard_downloads_the_measures_its_filters_show(
+    app: Any, client_as: Callable[[str], Any]
+) -> None:
+    from indicators.pages import scorecard
+
+    rows = _context.listing_rows(_context.snapshot())
+    shown = [r for r in rows if r["rag"] == "red" and r["service_area"] == "Early Help"]
+    assert shown, "the demo has red Early Help measures"
+    links = _download_links(scorecard.layout(area="early-help", rag="red"))
+    assert set(links) == {"Excel", "CSV"}
+    assert links["CSV"].startswith("/export/scorecard.csv?")
+    response = client_as("demo-viewer").get(links["CSV"])
+    assert response.status_code == 200, response.data[:300]
+    lines = response.data.decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + len(shown)
+    assert all(r["name"] in response.data.decode("utf-8-sig") for r in shown)
+    # Unfiltered, the download is the whole scorecard of the version shown.
+    whole = _download_links(scorecard.layout(as_of="load:2"))
+    assert whole["Excel"] == "/export/scorecard.xlsx?as_of=load%3A2"
+
+
+def test_measure_page_downloads_its_own_figures(app: Any, client_as: Callable[[str], Any]) -> None:
+    from indicators.pages import measure
+
+    links = _download_links(measure.layout(indicator_id="lac_rate_per_10k"))
+    assert links == {
+        "Excel": "/export/measure/lac_rate_per_10k.xlsx",
+        "CSV": "/export/measure/lac_rate_per_10k.csv",
+    }
+    client = client_as("demo-viewer")
+    text = client.get(links["CSV"]).data.decode("utf-8-sig")
+    months = _context.snapshot().query(
+        "actuals_for_breakdown", indicator_id="lac_rate_per_10k", breakdown="All"
+    )
+    assert len(text.splitlines()) == 1 + len(months)
+    assert client.get(links["Excel"]).status_code == 200
