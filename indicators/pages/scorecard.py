@@ -30,6 +30,8 @@ COMPARE_LABELS = {
     "local": "Local measure",
 }
 
+FIGURE: dict[str, Any] = {"minWidth": 130, "wrapText": True, "autoHeight": True}
+
 COLUMNS: list[dict[str, Any]] = [
     {
         "field": "measure",
@@ -50,10 +52,11 @@ COLUMNS: list[dict[str, Any]] = [
         "wrapText": True,
         "autoHeight": True,
     },
-    {"field": "baseline", "headerName": "Baseline"},
-    {"field": "latest", "headerName": "Latest"},
+    # Figures wrap rather than lose their unit ("81.1 per 10,000" in 110 px would end "per 1…").
+    {"field": "baseline", "headerName": "Baseline", **FIGURE},
+    {"field": "latest", "headerName": "Latest", **FIGURE},
     {"field": "latest_month", "headerName": "Month"},
-    {"field": "target", "headerName": "Target"},
+    {"field": "target", "headerName": "Target", **FIGURE},
     {
         "field": "rag",
         "headerName": "Against target",

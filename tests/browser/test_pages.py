@@ -212,6 +212,20 @@ def test_measure_data_grid_shows_every_month_and_prints_whole_rows(page: Page) -
     assert page.locator("#measure-data .ag-center-cols-container .ag-row").count() == months
 
 
+def test_scorecard_figures_wrap_instead_of_losing_their_unit(page: Page) -> None:
+    page.goto("/", wait_until="networkidle")
+    expect(page.locator("#scorecard-grid .ag-row").first).to_be_visible()
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll(
+                '#scorecard-grid .ag-cell[col-id="baseline"] .ag-cell-value, ' +
+                '#scorecard-grid .ag-cell[col-id="latest"] .ag-cell-value, ' +
+                '#scorecard-grid .ag-cell[col-id="target"] .ag-cell-value')]
+            .filter(e => e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight + 1)
+            .map(e => e.textContent)"""
+    )
+    assert cut == []
+
+
 def describe(violation: dict[str, Any]) -> str:
     nodes = violation.get("nodes") or [{}]
     target = nodes[0].get("target")
