@@ -118,7 +118,8 @@ def _unique(df: pd.DataFrame, key: list[str]) -> pd.Series:
 
 def expected_from_fraction(df: pd.DataFrame) -> pd.Series:
     """The value implied by numerator / denominator in the indicator's unit (NaN if none)."""
-    scale = df["unit"].map(_SCALE)
+    # Through categories: a handful of units looked up once, not a dict lookup per row.
+    scale = df["unit"].astype("category").map(_SCALE).astype("float64")
     num = pd.to_numeric(df["numerator"], errors="coerce")
     den = pd.to_numeric(df["denominator"], errors="coerce")
     with np.errstate(divide="ignore", invalid="ignore"):
