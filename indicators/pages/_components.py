@@ -5,6 +5,7 @@ Every state carries a word (and a symbol), never colour alone; colours come from
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 from dash import dcc, html
@@ -79,8 +80,6 @@ def version_note(snap: Any) -> html.P:
 
 def downloads(what: str, path: str, params: dict[str, str | None]) -> html.P:
     """Links to the same figures as Excel and CSV (loaders/exports), keeping the page's choices."""
-    import urllib.parse
-
     query = urllib.parse.urlencode({k: v for k, v in params.items() if v})
     suffix = f"?{query}" if query else ""
     return html.P(
