@@ -78,17 +78,24 @@ def version_note(snap: Any) -> html.P:
     )
 
 
-def downloads(what: str, path: str, params: dict[str, str | None]) -> html.P:
-    """Links to the same figures as Excel and CSV (loaders/exports), keeping the page's choices."""
+#: Download formats as their link words: the tables; the scorecard also prints (PDF).
+TABLE_DOWNLOADS = (("Excel", "xlsx"), ("CSV", "csv"))
+
+
+def downloads(
+    what: str,
+    path: str,
+    params: dict[str, str | None],
+    formats: tuple[tuple[str, str], ...] = TABLE_DOWNLOADS,
+) -> html.P:
+    """Links to the same figures as files (loaders/exports), keeping the page's choices."""
     query = urllib.parse.urlencode({k: v for k, v in params.items() if v})
     suffix = f"?{query}" if query else ""
-    return html.P(
-        [
-            f"Download {what}: ",
-            html.A("Excel", href=f"{path}.xlsx{suffix}", className="govuk-link", download=""),
-            ", ",
-            html.A("CSV", href=f"{path}.csv{suffix}", className="govuk-link", download=""),
-            ".",
-        ],
-        className="govuk-body mtm-downloads",
-    )
+    links: list[Any] = []
+    for word, extension in formats:
+        if links:
+            links.append(", ")
+        links.append(
+            html.A(word, href=f"{path}.{extension}{suffix}", className="govuk-link", download="")
+        )
+    return html.P([f"Download {what}: ", *links, "."], className="govuk-body mtm-downloads")

@@ -258,6 +258,7 @@ def _downloads(board: Board, params: dict[str, Any], row: dict[str, Any] | None)
         ("Board pack: PDF", f"/export/board-pack.pdf{suffix}"),
         ("Scorecard: Excel", f"/export/scorecard.xlsx{suffix}"),
         ("Scorecard: CSV", f"/export/scorecard.csv{suffix}"),
+        ("Scorecard: PDF to print", f"/export/scorecard.pdf{suffix}"),
     ]
     if row is not None:
         ident = urllib.parse.quote(row["indicator_id"])

@@ -410,6 +410,7 @@ def layout(
                             if (rag or q or changing or compare) and chosen
                             else None,
                         },
+                        (*ui.TABLE_DOWNLOADS, ("PDF to print", "pdf")),
                     )
                 ]
                 if chosen

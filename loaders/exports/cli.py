@@ -30,13 +30,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``export`` and its three kinds to the ``mtm`` parser's subparsers."""
     export: argparse.ArgumentParser = subparsers.add_parser(
         "export",
-        help="board pack (PowerPoint, PDF), scorecard or a measure (Excel, CSV)",
+        help="board pack (PowerPoint, PDF), scorecard (Excel, CSV, PDF) or a measure (Excel, CSV)",
         description="Write the board pack, the scorecard or one measure's data.",
     )
     kinds = export.add_subparsers(dest="export_kind", metavar="KIND")
     for kind, help_text, formats in (
         ("board-pack", "the board pack: PowerPoint and/or PDF", "pptx,pdf"),
-        ("scorecard", "the scorecard table: Excel or CSV", "xlsx,csv"),
+        ("scorecard", "the scorecard table: Excel, CSV or a PDF to print", "xlsx,csv,pdf"),
         ("measure", "one measure's monthly data: Excel or CSV", "xlsx,csv"),
     ):
         command = kinds.add_parser(kind, help=help_text, description=help_text)
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
             exports = pack.board_pack(settings, options, formats)
         elif kind == "scorecard":
             exports = [
-                pack.scorecard(settings, options, f) for f in _formats(args, ("xlsx", "csv"))
+                pack.scorecard(settings, options, f) for f in _formats(args, pack.SCORECARD_FORMATS)
             ]
         else:
             exports = [

@@ -1,4 +1,5 @@
-"""Make an export: the board pack (PowerPoint, PDF), the scorecard or one measure (Excel, CSV).
+"""Make an export: the board pack (PowerPoint, PDF), the scorecard (Excel, CSV, PDF) or one
+measure (Excel, CSV).
 
 The CLI and the download routes call these and only these. Each returns an ``Export``: the
 bytes, a file name naming the data version and the "as of" date, and the media type. A pack's
@@ -34,6 +35,8 @@ MEDIA_TYPES = {
 }
 PACK_FORMATS = ("pptx", "pdf")
 TABLE_FORMATS = ("xlsx", "csv")
+#: The scorecard also as a PDF to print (A4 landscape; a wide grid does not fit a page).
+SCORECARD_FORMATS = (*TABLE_FORMATS, "pdf")
 DEFAULT_TEMPLATE = "config/board_template.pptx"
 
 
@@ -118,10 +121,16 @@ def board_pack(
 
 
 def scorecard(settings: Any, options: Options, fmt: str) -> Export:
-    _check(fmt, TABLE_FORMATS)
+    _check(fmt, SCORECARD_FORMATS)
     board = open_board(settings, options)
-    table = tables.scorecard_table(board.rows, board.context)
     name, version = board.context.file_name("scorecard", fmt), board.context.version
+    if fmt == "pdf":
+        if not board.rows:
+            raise ExportError("no measures to print (check the areas asked for)")
+        buffer = io.BytesIO()
+        pdf.write_scorecard_pdf(board, buffer)
+        return Export(name, MEDIA_TYPES[fmt], buffer.getvalue(), version)
+    table = tables.scorecard_table(board.rows, board.context)
     if fmt == "csv":
         return Export(name, MEDIA_TYPES[fmt], tables.csv_bytes(table), version)
     about = board.context.about(f"{board.context.council}: scorecard")

@@ -1,4 +1,5 @@
-"""The board pack as PDF: HTML generated here, laid out by weasyprint (A4 landscape).
+"""The board pack, and the scorecard on its own, as PDF: HTML generated here, laid out by
+weasyprint (A4 landscape).
 
 The same content as the PowerPoint: a cover naming the council, plan, board date and data
 version; the scorecard summary (a table whose header repeats on each page); one page per
@@ -252,3 +253,40 @@ def write_pdf(
         raise (cause if isinstance(cause, Exception) else exc) from None
     pages = [p for part in (front, *parts) for p in part.pages]
     front.copy(pages).write_pdf(str(out) if isinstance(out, Path) else out, pdf_tags=True)
+
+
+#: The scorecard on its own starts with its title, not on a page of its own; every page numbered.
+SCORECARD_CSS = """
+.summary { break-before: auto; }
+@page { @bottom-right { content: "Page " counter(page) " of " counter(pages); } }
+"""
+
+
+def scorecard_document(board: Board) -> str:
+    """The scorecard to print: its title and the version it shows, then the summary table
+    (the board pack's, whose header repeats on each page and whose rows never split)."""
+    ctx = board.context
+    title = f"{ctx.council}: scorecard"
+    facts = " · ".join(
+        f"{label}: {value}" for label, value in ctx.about(title) if label not in ("Title", "")
+    )
+    style = CSS.replace("%(footer)s", css_string(_footer(board))) + SCORECARD_CSS
+    return _page(
+        f'<style>{style}</style><h1>{_e(title)}</h1><p class="meta">{_e(facts)}</p>'
+        + summary(board),
+        f"{title}, {ctx.as_of_text}",
+    )
+
+
+def write_scorecard_pdf(board: Board, out: BinaryIO | Path) -> None:
+    """Lay the scorecard out as a tagged PDF; it fetches nothing (no images)."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class NoFetching(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            raise ValueError("the scorecard PDF fetches nothing")
+
+    HTML(string=scorecard_document(board), url_fetcher=NoFetching(fail_on_errors=True)).write_pdf(
+        str(out) if isinstance(out, Path) else out, pdf_tags=True
+    )

@@ -1,7 +1,7 @@
 """Download routes for the exports (Flask). Authorisation is added centrally by app.py.
 
     /export/board-pack.pptx   /export/board-pack.pdf
-    /export/scorecard.xlsx    /export/scorecard.csv
+    /export/scorecard.xlsx    /export/scorecard.csv    /export/scorecard.pdf
     /export/measure/<indicator_id>.xlsx   /export/measure/<indicator_id>.csv
 
 Query parameters: ``as_of`` (YYYY-MM-DD or load:N), ``areas`` (comma-separated names or slugs;
@@ -85,8 +85,8 @@ def register_routes(server: flask.Flask, settings: Any = None) -> None:
 
     @server.get("/export/scorecard.<fmt>")
     def export_scorecard(fmt: str) -> flask.Response:
-        if fmt not in pack.TABLE_FORMATS:
-            return _problem(ExportError(f"no scorecard as .{fmt}: use .xlsx or .csv"))
+        if fmt not in pack.SCORECARD_FORMATS:
+            return _problem(ExportError(f"no scorecard as .{fmt}: use .xlsx, .csv or .pdf"))
         return answer(lambda s, o: pack.scorecard(s, o, fmt))
 
     @server.get("/export/measure/<indicator_id>.<fmt>")

@@ -188,6 +188,37 @@ def test_scorecard_csv_has_version_in_every_row_and_neutralised_text(settings: S
                 float(field)  # only a number (a negative gap) may start so; text may not
 
 
+def test_scorecard_pdf_prints_every_measure_with_its_header_on_each_page(
+    settings: Settings,
+) -> None:
+    export = pack.scorecard(settings, Options(as_of="load:3"), "pdf")
+    assert re.fullmatch(
+        r"southampton-scorecard-as-of-\d{4}-\d\d-\d\d-data-v3\.pdf", export.filename
+    )
+    assert export.media_type == "application/pdf" and export.version == 3
+    reader = PdfReader(io.BytesIO(export.data))
+    # Compared without whitespace: a cell's text wraps onto lines, sometimes after a hyphen.
+    pages = ["".join(page.extract_text().split()) for page in reader.pages]
+    text = "".join(pages)
+    board = open_board(settings, Options(as_of="load:3"))
+    for row in board.rows:
+        record = content.summary_record(row)
+        for key in ("measure", "rag", "latest"):
+            assert "".join(record[key].split()) in text, (key, record[key])
+    assert "dataversionload3" in text.lower()
+    assert all("Statisticalneighbours" in page and "Againsttarget" in page for page in pages)
+    assert all(f"Page{n}of{len(pages)}" in page for n, page in enumerate(pages, start=1))
+    assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged, for screen readers
+    # The areas asked for, and only those.
+    only = pack.scorecard(settings, Options(as_of="load:3", areas=("adoption",)), "pdf")
+    one = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(only.data)).pages
+    )
+    for row in board.rows:
+        name = " ".join(content.summary_record(row)["measure"].split())
+        assert (name in one) == (row["service_area"] == "Adoption"), name
+
+
 def test_measure_exports_every_month_as_numbers(settings: Settings) -> None:
     export = pack.measure(settings, Options(), "lac_rate_per_10k", "xlsx")
     assert "measure-lac-rate-per-10k" in export.filename.replace("_", "-")
@@ -506,9 +537,12 @@ def test_cli_writes_named_files_and_fails_politely(
     settings: Settings, tmp_path: Path, capsys: Any
 ) -> None:
     db = str(settings.db_path)
-    assert export_main(["scorecard", "--db", db, "--format", "xlsx,csv", "-o", str(tmp_path)]) == 0
+    assert (
+        export_main(["scorecard", "--db", db, "--format", "xlsx,csv,pdf", "-o", str(tmp_path)]) == 0
+    )
     written = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
-    assert len(written) == 2 and all("-data-v3." in name for name in written)
+    assert len(written) == 3 and all("-data-v3." in name for name in written)
+    assert (tmp_path / written[1]).read_bytes().startswith(b"%PDF")
     folder = tmp_path / "new-folder"
     assert export_main(["scorecard", "--db", db, "--format", "csv", "-o", f"{folder}/"]) == 0
     assert [p.suffix for p in folder.iterdir()] == [".csv"]

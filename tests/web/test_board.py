@@ -248,7 +248,7 @@ def test_board_pack_downloads(client_as: Callable[[str], Any]) -> None:
     ("path", "status", "words"),
     [
         ("/export/board-pack.docx", 400, "use .pptx or .pdf"),
-        ("/export/scorecard.json", 400, "use .xlsx or .csv"),
+        ("/export/scorecard.json", 400, "use .xlsx, .csv or .pdf"),
         ("/export/measure/nope.csv", 404, "no measure"),
         ("/export/scorecard.csv?as_of=someday", 400, "use a date"),
         ("/export/scorecard.csv?as_of=1999-01-01", 400, "nothing was published"),
@@ -305,9 +305,13 @@ def test_scorecard_downloads_the_measures_its_filters_show(
     shown = [r for r in rows if r["rag"] == "red" and r["service_area"] == "Early Help"]
     assert shown, "the demo has red Early Help measures"
     links = _download_links(scorecard.layout(area="early-help", rag="red"))
-    assert set(links) == {"Excel", "CSV"}
+    assert set(links) == {"Excel", "CSV", "PDF to print"}
     assert links["CSV"].startswith("/export/scorecard.csv?")
-    response = client_as("demo-viewer").get(links["CSV"])
+    assert links["PDF to print"] == links["CSV"].replace(".csv?", ".pdf?")
+    client = client_as("demo-viewer")
+    printed = client.get(links["PDF to print"])
+    assert printed.status_code == 200 and printed.data.startswith(b"%PDF")
+    response = client.get(links["CSV"])
     assert response.status_code == 200, response.data[:300]
     lines = response.data.decode("utf-8-sig").splitlines()
     assert len(lines) == 1 + len(shown)
