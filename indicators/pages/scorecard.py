@@ -7,6 +7,7 @@ form is a plain GET form, so a filtered scorecard is a link the board can share.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import dash
@@ -15,6 +16,7 @@ from dash import dcc, html
 
 from indicators.pages import _components as ui
 from indicators.pages import _context
+from indicators.store import KeptPerVersion
 
 dash.register_page(__name__, path="/", title="Scorecard", name="Scorecard")
 
@@ -337,6 +339,41 @@ def filter_form(rows: list[dict[str, Any]], params: dict[str, str]) -> html.Form
     )
 
 
+@dataclass(frozen=True)
+class Overview:
+    """The parts of the scorecard that depend on the version alone, not on the filters."""
+
+    counts: html.P
+    summary: html.Table
+    areas: html.Ul
+
+
+#: Kept per version (and as-of link), as the plan is: a national scorecard's overview is ~100
+#: components that every request would otherwise build again. Served read-only, never changed.
+_OVERVIEWS: KeptPerVersion[tuple[Any, int, str, str], Overview] = KeptPerVersion(keep=4)
+
+
+def version_overview(rows: list[dict[str, Any]], as_of: str | None) -> Overview:
+    by_rag = Counter(row["rag"] for row in rows)
+    areas = sorted({r["service_area"] for r in rows})
+    return Overview(
+        counts=html.P(
+            f"{len(rows)} measures in {len(areas)} service areas: "
+            + ", ".join(f"{by_rag[r]} {r}" for r in RAG_ORDER)
+            + ".",
+            className="govuk-body-l",
+        ),
+        summary=summary_grid(rows, {"as_of": as_of} if as_of else {}),
+        areas=html.Ul(
+            className="govuk-list mtm-area-list",
+            children=[
+                html.Li(dcc.Link(a, href=f"/area/{ui.slug(a)}", className="govuk-link"))
+                for a in areas
+            ],
+        ),
+    )
+
+
 def layout(
     *,
     area: str | None = None,
@@ -376,19 +413,16 @@ def layout(
         compare=compare,
         exceptions=bool(exceptions),
     )
-    by_rag = Counter(row["rag"] for row in rows)
-    areas = sorted({r["service_area"] for r in rows})
+    overview = _OVERVIEWS.get(
+        (snap.path, snap.version, as_of or "", dash.get_relative_path("/")),
+        lambda: version_overview(rows, as_of),
+    )
     return html.Div(
         [
             html.H1("Scorecard: measures that matter", className="govuk-heading-xl"),
             ui.version_note(snap),
-            html.P(
-                f"{len(rows)} measures in {len(areas)} service areas: "
-                + ", ".join(f"{by_rag[r]} {r}" for r in RAG_ORDER)
-                + ".",
-                className="govuk-body-l",
-            ),
-            summary_grid(rows, {k: v for k, v in params.items() if k == "as_of"}),
+            overview.counts,
+            overview.summary,
             html.H2("Measures", className="govuk-heading-l"),
             filter_form(rows, params),
             html.P(
@@ -424,12 +458,6 @@ def layout(
                 "scorecard-grid",
             ),
             html.H2("Service areas", className="govuk-heading-l"),
-            html.Ul(
-                className="govuk-list mtm-area-list",
-                children=[
-                    html.Li(dcc.Link(a, href=f"/area/{ui.slug(a)}", className="govuk-link"))
-                    for a in areas
-                ],
-            ),
+            overview.areas,
         ]
     )

@@ -11,7 +11,7 @@ from typing import Any
 from loaders.ingest import load_workbook
 from tests.conftest import settings_for
 from tests.fixtures.workbooks import make_workbook
-from tests.web.tree import walk
+from tests.web.tree import text_in, walk
 
 
 def test_revised_since_the_board_is_marked(demo_store_dir: Path, tmp_path: Path) -> None:
@@ -82,3 +82,35 @@ def _version(settings: Any) -> int:
     from indicators.store import Store
 
     return Store.from_settings(settings).snapshot().version
+
+
+def test_scorecard_overview_is_each_versions_own(demo_store_dir: Path, tmp_path: Path) -> None:
+    """The counts, summary grid and area list are kept per version: a load that turns a measure
+    green changes them on the latest scorecard, while the earlier version keeps its own, and
+    its links keep pointing at that version."""
+    from app import create_app
+
+    folder = tmp_path / "store"
+    shutil.copytree(demo_store_dir, folder, symlinks=True)
+    settings = settings_for(folder, environment="development")
+    create_app(settings)
+    from indicators.pages import scorecard
+
+    def overview(page: Any) -> tuple[str, list[str]]:
+        counts = next(n for n in walk(page) if getattr(n, "className", None) == "govuk-body-l")
+        grid = next(n for n in walk(page) if "mtm-summary-grid" in str(getattr(n, "className", "")))
+        return text_in(counts), [str(getattr(n, "href", "")) for n in walk(grid)]
+
+    before = overview(scorecard.layout())
+    assert overview(scorecard.layout()) == before  # kept, and the same
+    book = make_workbook(
+        tmp_path / "july.xlsx", {"Actuals": [["lac_rate_per_10k", dt.date(2021, 7, 1), 80.0]]}
+    )
+    assert load_workbook(settings, book, "july.xlsx", "dana", today=dt.date(2021, 8, 2)).ok
+    after = overview(scorecard.layout())
+    assert after[0] != before[0]  # one red fewer, one green more
+    earlier_version = f"load:{_version(settings) - 1}"
+    earlier = overview(scorecard.layout(as_of=earlier_version))
+    assert earlier[0] == before[0]
+    links = [h for h in earlier[1] if h.startswith("/?")]
+    assert links and all("as_of=load%3A" in h for h in links)
