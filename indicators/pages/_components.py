@@ -8,6 +8,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
+import dash_ag_grid as dag
 from dash import dcc, html
 
 from indicators.listing import (  # noqa: F401 - the pages' shared names, defined in pure code
@@ -99,3 +100,37 @@ def downloads(
             html.A(word, href=f"{path}.{extension}{suffix}", className="govuk-link", download="")
         )
     return html.P([f"Download {what}: ", *links, "."], className="govuk-body mtm-downloads")
+
+
+def data_grid(
+    grid_id: str,
+    rows: list[dict[str, Any]],
+    columns: list[dict[str, Any]],
+    *,
+    column_defaults: dict[str, Any] | None = None,
+    options: dict[str, Any] | None = None,
+    **props: Any,
+) -> dag.AgGrid:
+    """A table as every page shows one: sortable and filterable, as tall as its rows, text
+    selectable, cells in DOM order for screen readers, and Tab leaving the grid (the arrow keys
+    move within it; else every cell is a Tab stop)."""
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=rows,
+        columnDefs=columns,
+        defaultColDef={
+            "sortable": True,
+            "filter": True,
+            "resizable": True,
+            **(column_defaults or {}),
+        },
+        dashGridOptions={
+            "domLayout": "autoHeight",
+            "enableCellTextSelection": True,
+            "ensureDomOrder": True,
+            "tabToNextCell": {"function": "false"},
+            **(options or {}),
+        },
+        className="ag-theme-alpine mtm-grid",
+        **props,
+    )

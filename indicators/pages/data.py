@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import dash
-import dash_ag_grid as dag
 import flask
 import pandas as pd
 from dash import Input, Output, State, dcc, html
@@ -82,19 +81,11 @@ def _report_grid(problems: list[dict[str, Any]]) -> html.Div:
                 n_clicks=0,
                 className="govuk-button mtm-button-secondary",
             ),
-            dag.AgGrid(
-                id="report-grid",
-                rowData=problems,
-                columnDefs=REPORT_COLUMNS,
-                defaultColDef={"sortable": True, "filter": True, "resizable": True},
-                dashGridOptions={
-                    "domLayout": "autoHeight",
-                    "enableCellTextSelection": True,
-                    "ensureDomOrder": True,
-                    "tabToNextCell": {"function": "false"},
-                },
+            ui.data_grid(
+                "report-grid",
+                problems,
+                REPORT_COLUMNS,
                 csvExportParams={"fileName": "validation-report.csv"},
-                className="ag-theme-alpine mtm-grid",
             ),
         ]
     )

@@ -13,7 +13,6 @@ import urllib.parse
 from typing import Any
 
 import dash
-import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
@@ -159,25 +158,12 @@ def _data_table(
                 id="measure-data-caption",
                 className="govuk-body",
             ),
-            dag.AgGrid(
-                id="measure-data",
-                rowData=data_records(row, actuals, points),
-                columnDefs=DATA_COLUMNS,
-                defaultColDef={
-                    "sortable": True,
-                    "filter": True,
-                    "resizable": True,
-                    "minWidth": 110,
-                    "flex": 1,
-                },
-                dashGridOptions={
-                    "domLayout": "autoHeight",
-                    "enableCellTextSelection": True,
-                    "ensureDomOrder": True,
-                    "suppressColumnVirtualisation": True,
-                    "tabToNextCell": {"function": "false"},
-                },
-                className="ag-theme-alpine mtm-grid",
+            ui.data_grid(
+                "measure-data",
+                data_records(row, actuals, points),
+                DATA_COLUMNS,
+                column_defaults={"minWidth": 110, "flex": 1},
+                options={"suppressColumnVirtualisation": True},
                 style={"width": "100%"},
             ),
         ],

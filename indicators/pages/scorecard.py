@@ -127,31 +127,22 @@ COLUMNS: list[dict[str, Any]] = [
 
 
 def grid(records: list[dict[str, Any]], grid_id: str) -> dag.AgGrid:
-    return dag.AgGrid(
-        id=grid_id,
-        rowData=records,
-        columnDefs=COLUMNS,
-        defaultColDef={
+    return ui.data_grid(
+        grid_id,
+        records,
+        COLUMNS,
+        column_defaults={
             "wrapHeaderText": True,
             "autoHeaderHeight": True,
-            "sortable": True,
-            "filter": True,
-            "resizable": True,
             "minWidth": 110,
             "flex": 1,
         },
-        dashGridOptions={
-            "domLayout": "autoHeight",
-            "enableCellTextSelection": True,
-            "ensureDomOrder": True,
+        options={
             "getRowId": {"function": "params.data.id"},
             "suppressColumnVirtualisation": True,
-            # Tab leaves the grid; arrows move inside it (else ~700 Tab stops on the scorecard).
-            "tabToNextCell": {"function": "false"},
         },
         getRowId="params.data.id",
         eventListeners={"cellKeyDown": ["mtmOpenLinkOnEnter(params)"]},
-        className="ag-theme-alpine mtm-grid",
         style={"width": "100%"},
     )
 
