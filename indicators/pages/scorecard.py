@@ -193,7 +193,8 @@ def summary_grid(rows: list[dict[str, Any]], params: dict[str, str]) -> html.Tab
     # The codes are fixed identifiers, so only the page's own parameters need encoding (a
     # national scorecard builds 21 of these links on every request).
     kept = _query(params)
-    prefix = dash.get_relative_path("/?") + (kept + "&" if kept else "")
+    query = f"{kept}&" if kept else ""
+    prefix = dash.get_relative_path("/?") + query
     body = []
     for changing in CHANGING_ORDER:
         cells: list[Any] = [html.Th(ui.changing_label(changing), scope="row")]
@@ -216,7 +217,7 @@ def summary_grid(rows: list[dict[str, Any]], params: dict[str, str]) -> html.Tab
         total = sum(counts.get((changing, c), 0) for c in COMPARE_ORDER)
         cells.append(
             html.Td(
-                dcc.Link(str(total), href=f"/?{kept + '&' if kept else ''}changing={changing}"),
+                dcc.Link(str(total), href=f"/?{query}changing={changing}"),
                 className="mtm-num",
             )
         )
