@@ -131,7 +131,7 @@ def build_national(folder: Path) -> Any:
 def run(settings: Any, label: str, calls: int, measure_id: str) -> None:
     from app import create_app
     from indicators.pages import _context
-    from indicators.scorecard import Inputs, build_scorecard
+    from indicators.scorecard import Inputs, build_scorecard, settings_inputs
     from tests.web.conftest import ORIGIN, csrf_of, sign_in
 
     app = create_app(settings)
@@ -221,11 +221,7 @@ def run(settings: Any, label: str, calls: int, measure_id: str) -> None:
                     benchmarks=benchmarks,
                     sn_groups=snap.query("sn_groups"),
                     london_sub_regions=snap.query("london_sub_regions"),
-                    la_code=settings.council_la_code,
-                    sn_statistic=settings.sn_statistic,
-                    tolerance_percentage_points=settings.tolerance_percentage_points,
-                    tolerance_fraction=settings.tolerance_fraction,
-                    forecast_window=settings.forecast_window_months,
+                    **settings_inputs(settings),
                 )
             )
 

@@ -25,6 +25,7 @@ from indicators.domain import (
     TargetOperator,
     Unit,
 )
+from indicators.settings import Settings
 
 SPARKLINE_MONTHS = 24
 
@@ -62,6 +63,18 @@ class Inputs:
     forecast_window: int = 12
     #: Every indicator's breakdowns, when ``actuals`` holds only some of them (the headlines).
     breakdowns_of: dict[str, list[str]] | None = None
+
+
+def settings_inputs(settings: Settings) -> dict[str, Any]:
+    """The ``Inputs`` that come from settings: the council compared, how its statistical
+    neighbours are averaged, the default amber bands and the forecast's window."""
+    return {
+        "la_code": settings.council_la_code,
+        "sn_statistic": settings.sn_statistic,
+        "tolerance_percentage_points": settings.tolerance_percentage_points,
+        "tolerance_fraction": settings.tolerance_fraction,
+        "forecast_window": settings.forecast_window_months,
+    }
 
 
 def _clean(value: Any) -> Any:

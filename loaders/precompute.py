@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from indicators.listing import listing_record
-from indicators.scorecard import Inputs, build_scorecard
+from indicators.scorecard import Inputs, build_scorecard, settings_inputs
 from indicators.settings import Settings
 from indicators.store import sql
 
@@ -35,11 +35,7 @@ def precompute_scorecard(con: duckdb.DuckDBPyConnection, load_id: int, settings:
         benchmarks=_query(con, "benchmarks_referenced", load_id) if compared else None,
         sn_groups=_query(con, "sn_groups", load_id) if compared else None,
         london_sub_regions=_query(con, "london_sub_regions", load_id) if compared else None,
-        la_code=settings.council_la_code,
-        sn_statistic=settings.sn_statistic,
-        tolerance_percentage_points=settings.tolerance_percentage_points,
-        tolerance_fraction=settings.tolerance_fraction,
-        forecast_window=settings.forecast_window_months,
+        **settings_inputs(settings),
         breakdowns_of={
             str(ident): list(names)
             for ident, names in _query(con, "breakdowns", load_id).itertuples(index=False)

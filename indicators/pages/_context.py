@@ -81,7 +81,7 @@ def measure_row(
 ) -> dict[str, Any] | None:
     """One measure's scorecard row for a breakdown. The headline is precomputed at publish; any
     other breakdown is computed now from this version's rows (one series: milliseconds)."""
-    from indicators.scorecard import Inputs, build_scorecard
+    from indicators.scorecard import Inputs, build_scorecard, settings_inputs
 
     frame = snap.query("scorecard_row", indicator_id=indicator_id)
     if frame.empty:
@@ -102,11 +102,7 @@ def measure_row(
         targets=mine("targets"),
         comparators=mine("comparators"),
         commentary=mine("commentary"),
-        la_code=settings().council_la_code,
-        sn_statistic=settings().sn_statistic,
-        tolerance_percentage_points=settings().tolerance_percentage_points,
-        tolerance_fraction=settings().tolerance_fraction,
-        forecast_window=settings().forecast_window_months,
+        **settings_inputs(settings()),
         breakdowns_of={indicator_id: headline["breakdowns"]},
     )
     rows = build_scorecard(
