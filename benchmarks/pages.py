@@ -176,25 +176,30 @@ def run(settings: Any, label: str, calls: int, measure_id: str) -> None:
         """Replay exactly the named queries one call of the callback ran (recorded once)."""
         from indicators.store import Snapshot
 
-        ran: list[tuple[str, dict[str, Any]]] = []
-        original = Snapshot.query
+        ran: list[tuple[str, str, dict[str, Any]]] = []
+        originals = {way: getattr(Snapshot, way) for way in ("query", "records")}
 
-        def recording(self: Snapshot, name: str, **params: Any) -> Any:
-            ran.append((name, params))
-            return original(self, name, **params)
+        def recording(way: str) -> Callable[..., Any]:
+            def run(self: Snapshot, name: str, **params: Any) -> Any:
+                ran.append((way, name, params))
+                return originals[way](self, name, **params)
+
+            return run
 
         callback()  # warm: caches that last beyond a request are filled before recording
-        Snapshot.query = recording  # type: ignore[method-assign]
+        for way in originals:
+            setattr(Snapshot, way, recording(way))
         try:
             callback()
         finally:
-            Snapshot.query = original  # type: ignore[method-assign]
+            for way, original in originals.items():
+                setattr(Snapshot, way, original)
 
         def replay() -> Any:
             snap = _context.snapshot()
-            return [snap.query(name, **params) for name, params in ran]
+            return [getattr(snap, way)(name, **params) for way, name, params in ran]
 
-        replay.names = [name for name, _ in ran]  # type: ignore[attr-defined]
+        replay.names = [name for _, name, _ in ran]  # type: ignore[attr-defined]
         return replay
 
     def from_raw(one: str | None) -> Callable[[], Any]:

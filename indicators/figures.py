@@ -8,7 +8,6 @@ as they are. Pure: no dash, no duckdb; numbers are formatted by indicators.metri
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -397,26 +396,4 @@ def spc_points(actuals: pd.DataFrame, row: dict[str, Any]) -> list[dict[str, Any
     target = row.get("target") if direction != "neutral" else None
     periods = [p.date() for p in pd.to_datetime(actuals["period"])]
     _, chart = spc.summary(list(actuals["value"].astype(float)), periods, direction, target)
-
-    def clean(value: Any) -> Any:
-        return None if isinstance(value, float) and math.isnan(value) else value
-
-    return [
-        {
-            "date": pd.Timestamp(d).date().isoformat(),
-            "value": clean(v),
-            "mean": clean(m),
-            "lpl": clean(lo),
-            "upl": clean(up),
-            "point_type": t,
-        }
-        for d, v, m, lo, up, t in zip(
-            chart["date"],
-            chart["value"],
-            chart["mean"],
-            chart["lpl"],
-            chart["upl"],
-            chart["point_type"],
-            strict=True,
-        )
-    ]
+    return spc.chart_points(chart)

@@ -217,8 +217,9 @@ def build_row(
     quoted: list[dict[str, Any]],
     published: dict[str, Any] | None,
     commentary: pd.DataFrame,
-) -> dict[str, Any]:
-    """One scorecard row; ``series`` holds this indicator's actuals for ``breakdown``."""
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """One scorecard row, and the SPC chart's columns it was judged on (`spc.summary`'s);
+    ``series`` holds this indicator's actuals for ``breakdown``."""
     polarity = str(ind["polarity"])
     unit = str(ind["unit"])
     decimals = int(ind["decimals"])
@@ -244,7 +245,9 @@ def build_row(
 
     direction_spc = Polarity(polarity).spc_direction
     spc_target = target if direction_spc != "neutral" else None
-    summary = spc.summary(values, periods, direction_spc, spc_target)[0] if values else None
+    summary, chart = (
+        spc.summary(values, periods, direction_spc, spc_target) if values else (None, {})
+    )
     variation = summary.variation_type if summary else "common_cause"
     assurance = summary.assurance_type if summary else None
 
@@ -277,7 +280,7 @@ def build_row(
     baseline = _clean(ind["baseline_value"])
     comparisons = published or {}
     quartile = comparisons.get("quartile")
-    return {
+    row = {
         "indicator_id": ind["indicator_id"],
         "name": ind["name"],
         "service_area": ind["service_area"],
@@ -332,6 +335,7 @@ def build_row(
         "commentary": latest_note,
         "exception_score": exception_score(rag.value, variation, assurance),
     }
+    return row, chart
 
 
 def headline_first(breakdowns: list[str]) -> list[str]:
@@ -339,15 +343,45 @@ def headline_first(breakdowns: list[str]) -> list[str]:
     return sorted(breakdowns, key=lambda b: (b != DEFAULT_BREAKDOWN, b)) or [DEFAULT_BREAKDOWN]
 
 
+def measure_page(
+    ind: pd.Series,
+    row: dict[str, Any],
+    chart: dict[str, list[Any]],
+    trajectory: list[tuple[dt.date, float | None]],
+) -> dict[str, Any]:
+    """What a measure's page draws beyond its scorecard row, JSON-ready: the SPC chart's points,
+    the target trajectory (none when there is no final target to head for) and where the
+    definition came from (its sheet, row and load), so the page reads them rather than
+    recomputing the chart on every request."""
+    return {
+        "points": spc.chart_points(chart) if chart else [],
+        "trajectory": [
+            [month.isoformat(), value]
+            for month, value in trajectory
+            if value is not None and row["final_target"] is not None
+        ],
+        "defined_in": {
+            "sheet": _clean(ind.get("source_sheet")),
+            "row": _clean(ind.get("source_row")),
+            "load": _clean(ind.get("valid_from_load")),
+        },
+    }
+
+
 def build_scorecard(
-    inputs: Inputs, *, breakdown: str | None = None, published_for: dict[str, Any] | None = None
+    inputs: Inputs,
+    *,
+    breakdown: str | None = None,
+    published_for: dict[str, Any] | None = None,
+    pages: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """One scorecard row per indicator, in the order the Indicators sheet lists them.
 
     By default the headline row: the ``All`` breakdown, or the first breakdown when there is no
     ``All``. That is what publishing precomputes. A named ``breakdown`` gives that breakdown's
     row instead (computed on request for one measure), with ``published_for`` reusing the
-    headline's published comparators rather than preparing the benchmarks again.
+    headline's published comparators rather than preparing the benchmarks again. Given a
+    ``pages`` dict, each row's `measure_page` goes into it under the row's indicator id.
     """
     prepared = None
     if (
@@ -402,16 +436,20 @@ def build_scorecard(
             # Comparators describe the whole council, and a count's target is for the total:
             # neither is shown against a part such as one team or age band.
             part_of_count = not whole and ind["unit"] == "count"
-            row = build_row(
-                _without_target(ind) if part_of_count else ind,
+            shown = _without_target(ind) if part_of_count else ind
+            shown_trajectory = trajectory if not part_of_count else []
+            row, chart = build_row(
+                shown,
                 mine.get(chosen, Series([], [], [])),
                 chosen,
                 inputs,
-                trajectory=trajectory if not part_of_count else [],
+                trajectory=shown_trajectory,
                 quoted=quoted if whole else [],
                 published=published if whole else None,
                 commentary=notes.get(ident, empty_notes),
             )
             row["breakdowns"] = breakdowns
             rows.append(row)
+            if pages is not None:
+                pages[str(ident)] = measure_page(shown, row, chart, shown_trajectory)
     return rows

@@ -878,6 +878,34 @@ def summary(  # noqa: PLR0917
     )
 
 
+def chart_points(columns: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """`summary`'s chart columns as one JSON-ready record per point: ``date`` (ISO text),
+    ``value``, ``mean``, ``lpl``, ``upl`` (None where missing) and ``point_type``."""
+
+    def known(value: Any) -> Any:
+        return None if isinstance(value, float) and math.isnan(value) else value
+
+    return [
+        {
+            "date": (d.date() if isinstance(d, dt.datetime) else d).isoformat(),
+            "value": known(v),
+            "mean": known(m),
+            "lpl": known(lo),
+            "upl": known(up),
+            "point_type": t,
+        }
+        for d, v, m, lo, up, t in zip(
+            columns["date"],
+            columns["value"],
+            columns["mean"],
+            columns["lpl"],
+            columns["upl"],
+            columns["point_type"],
+            strict=True,
+        )
+    ]
+
+
 def _attrs(series: dict[str, Any], group_summary: list[dict[str, Any]]) -> dict[str, Any]:
     """xmr's attrs, in their documented order."""
     return {

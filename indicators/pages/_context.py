@@ -7,6 +7,7 @@ page never mixes two versions. ``?as_of=YYYY-MM-DD`` or ``?as_of=load:N`` picks 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import flask
@@ -76,20 +77,35 @@ def listing_rows(snap: Snapshot) -> list[dict[str, Any]]:
     ]
 
 
-def measure_row(
+@dataclass(frozen=True)
+class MeasureView:
+    """One measure and breakdown as its page shows it: the scorecard row and what the page draws
+    beyond it (`indicators.scorecard.measure_page`: SPC points, target trajectory, where the
+    definition came from)."""
+
+    row: dict[str, Any]
+    points: list[dict[str, Any]]
+    trajectory: list[list[Any]]
+    defined_in: dict[str, Any]
+
+
+def measure_view(
     snap: Snapshot, indicator_id: str, breakdown: str | None = None
-) -> dict[str, Any] | None:
-    """One measure's scorecard row for a breakdown. The headline is precomputed at publish; any
-    other breakdown is computed now from this version's rows (one series: milliseconds)."""
+) -> MeasureView | None:
+    """One measure for a breakdown. The headline and its page are precomputed at publish and read
+    in one query; any other breakdown is computed now from this version's rows (one series:
+    milliseconds); a version published before pages were kept has them rebuilt from its rows."""
     from indicators.scorecard import Inputs, build_scorecard, settings_inputs
 
-    frame = snap.query("scorecard_row", indicator_id=indicator_id)
-    if frame.empty:
+    kept = snap.has_column("scorecard", "measure_page")
+    found = snap.records("measure_page" if kept else "scorecard_row", indicator_id=indicator_id)
+    if not found:
         return None
-    headline: dict[str, Any] = orjson.loads(frame["payload"].iloc[0])
-    if breakdown is None or breakdown == headline["breakdown"]:
-        return headline
-    if breakdown not in (headline.get("breakdowns") or []):
+    headline: dict[str, Any] = orjson.loads(found[0]["payload"])
+    chosen = headline["breakdown"] if breakdown is None else breakdown
+    if chosen == headline["breakdown"] and found[0].get("measure_page"):
+        return MeasureView(headline, **orjson.loads(found[0]["measure_page"]))
+    if chosen not in (headline.get("breakdowns") or []):
         return None
 
     def mine(name: str) -> Any:
@@ -98,17 +114,26 @@ def measure_row(
 
     inputs = Inputs(
         indicators=mine("indicators"),
-        actuals=snap.query("actuals_for_breakdown", indicator_id=indicator_id, breakdown=breakdown),
+        actuals=snap.query("actuals_for_breakdown", indicator_id=indicator_id, breakdown=chosen),
         targets=mine("targets"),
         comparators=mine("comparators"),
         commentary=mine("commentary"),
         **settings_inputs(settings()),
         breakdowns_of={indicator_id: headline["breakdowns"]},
     )
+    pages: dict[str, dict[str, Any]] = {}
     rows = build_scorecard(
-        inputs, breakdown=breakdown, published_for={indicator_id: headline.get("published")}
+        inputs,
+        breakdown=chosen,
+        published_for={indicator_id: headline.get("published")},
+        pages=pages,
     )
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    if chosen == headline["breakdown"]:
+        # An earlier version's headline: its stored row is what the board saw, so keep it.
+        return MeasureView(headline, **pages[indicator_id])
+    return MeasureView(rows[0], **pages[indicator_id])
 
 
 def revised_since_board(snap: Snapshot) -> dict[str, str]:

@@ -9,6 +9,7 @@ State in the URL: ``?breakdown=&as_of=``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import urllib.parse
 from typing import Any
 
@@ -35,12 +36,12 @@ def _came_from(sheet: object, row: object, load: object) -> str:
     return f"load {load}"
 
 
-def _provenance(ind: pd.Series) -> str:
+def _provenance(defined_in: dict[str, Any]) -> str:
     """Where the definition came from."""
-    return _came_from(ind.get("source_sheet"), ind.get("source_row"), ind.get("valid_from_load"))
+    return _came_from(defined_in.get("sheet"), defined_in.get("row"), defined_in.get("load"))
 
 
-def _definition(row: dict[str, Any], ind: pd.Series) -> html.Dl:
+def _definition(row: dict[str, Any], defined_in: dict[str, Any]) -> html.Dl:
     items = [
         ("Service area", row["service_area"]),
         ("Outcome", row.get("outcome") or "–"),
@@ -71,7 +72,7 @@ def _definition(row: dict[str, Any], ind: pd.Series) -> html.Dl:
             else "Published measure (benchmark: "
             f"{row.get('benchmark_measure') or 'quoted in plan'})",
         ),
-        ("Loaded from", _provenance(ind)),
+        ("Loaded from", _provenance(defined_in)),
     ]
     return html.Dl(
         className="govuk-summary-list",
@@ -112,40 +113,44 @@ DATA_COLUMNS: list[dict[str, Any]] = [
 ]
 
 
+#: Month names for the grid, indexed 1-12: what ``%b`` gives in the C locale the app runs in,
+#: without a strftime per cell.
+MONTH_ABBREVIATIONS = (
+    "",
+    *("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+)
+
+
 def data_records(
-    row: dict[str, Any], actuals: pd.DataFrame, points: list[dict[str, Any]]
+    row: dict[str, Any], actuals: list[dict[str, Any]], points: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The figures behind the chart, newest first: one grid record per month."""
+    """The figures behind the chart, newest first: one grid record per month. ``actuals`` are
+    the stored rows (`Snapshot.records`), in month order."""
     types = {p["date"][:7]: p["point_type"].replace("_", " ") for p in points}
-    newest_first = actuals.sort_values("period", ascending=False)
-    # Whole columns at once: per-row Timestamps and itertuples cost more than the records.
-    periods = pd.to_datetime(newest_first["period"])
-    return [
-        {
-            "period": month,
-            "month": label,
-            "value": None if pd.isna(value) else value,  # no figure sorts as blank, not NaN
-            "value_text": ui.fmt(row, value),
-            "status": status,
-            "point": types.get(month, ""),
-            "came_from": _came_from(sheet, source_row, load),
-        }
-        for label, month, value, status, sheet, source_row, load in zip(
-            periods.dt.strftime("%b %Y").tolist(),
-            periods.dt.strftime("%Y-%m").tolist(),
-            newest_first["value"].tolist(),
-            newest_first["status"].tolist(),
-            newest_first["source_sheet"].tolist(),
-            newest_first["source_row"].tolist(),
-            newest_first["valid_from_load"].tolist(),
-            strict=True,
+    records = []
+    for actual in reversed(actuals):
+        value = actual["value"]
+        if value is not None and math.isnan(value):
+            value = None  # no figure sorts as blank, not NaN
+        period = actual["period"]
+        month = period.isoformat()[:7]
+        records.append(
+            {
+                "period": month,
+                "month": f"{MONTH_ABBREVIATIONS[period.month]} {period.year}",
+                "value": value,
+                "value_text": ui.fmt(row, value),
+                "status": actual["status"],
+                "point": types.get(month, ""),
+                "came_from": _came_from(
+                    actual["source_sheet"], actual["source_row"], actual["valid_from_load"]
+                ),
+            }
         )
-    ]
+    return records
 
 
-def _data_table(
-    row: dict[str, Any], actuals: pd.DataFrame, points: list[dict[str, Any]]
-) -> html.Div:
+def _data_table(records: list[dict[str, Any]]) -> html.Div:
     """The chart's data as a sortable, filterable grid (one component, however many months)."""
     return html.Div(
         role="region",
@@ -160,7 +165,7 @@ def _data_table(
             ),
             ui.data_grid(
                 "measure-data",
-                data_records(row, actuals, points),
+                records,
                 DATA_COLUMNS,
                 column_defaults={"minWidth": 110, "flex": 1},
                 options={"suppressColumnVirtualisation": True},
@@ -198,30 +203,30 @@ def _comparators(row: dict[str, Any]) -> html.Div:
     return html.Div([html.Ul(items, className="govuk-list govuk-list--bullet"), *extra])
 
 
-def _commentary(history: pd.DataFrame) -> html.Div:
+def _commentary(history: list[dict[str, Any]]) -> html.Div:
     """Every version, newest first: edits never delete, so earlier texts stay readable."""
-    if history.empty:
+    if not history:
         return html.P("No commentary yet.", className="govuk-body")
     return html.Div(
         [
             html.Div(
-                className="mtm-comment" + (" mtm-comment--old" if n.superseded else ""),
+                className="mtm-comment" + (" mtm-comment--old" if n["superseded"] else ""),
                 children=[
                     html.H3(
-                        f"{pd.Timestamp(n.period):%B %Y}"
-                        + ("" if n.breakdown == "All" else f" ({n.breakdown})")
-                        + (" (earlier version)" if n.superseded else ""),
+                        f"{n['period']:%B %Y}"
+                        + ("" if n["breakdown"] == "All" else f" ({n['breakdown']})")
+                        + (" (earlier version)" if n["superseded"] else ""),
                         className="govuk-heading-s",
                     ),
-                    html.P(n.commentary, className="govuk-body"),
+                    html.P(n["commentary"], className="govuk-body"),
                     html.P(
-                        f"{n.author}, {pd.Timestamp(n.written_at):%d %b %Y %H:%M} UTC "
-                        f"(load {n.valid_from_load})",
+                        f"{n['author']}, {n['written_at']:%d %b %Y %H:%M} UTC "
+                        f"(load {n['valid_from_load']})",
                         className="govuk-body-s mtm-meta",
                     ),
                 ],
             )
-            for n in history.itertuples()
+            for n in history
         ]
     )
 
@@ -407,8 +412,8 @@ def layout(
     except _context.AsOfError as exc:
         return ui.no_such_version("Measure", exc)
     ident = indicator_id or ""
-    row = _context.measure_row(snap, ident, breakdown) or _context.measure_row(snap, ident)
-    if row is None:
+    view = _context.measure_view(snap, ident, breakdown) or _context.measure_view(snap, ident)
+    if view is None:
         return html.Div(
             [
                 html.H1("Measure not found", className="govuk-heading-xl"),
@@ -419,29 +424,21 @@ def layout(
                 dcc.Link("Back to the scorecard", href="/", className="govuk-link"),
             ]
         )
+    row, points = view.row, view.points
     chosen = row["breakdown"]
-    actuals = snap.query("actuals_for_breakdown", indicator_id=ident, breakdown=chosen)
-    ind = snap.query("indicator", indicator_id=ident).iloc[0]
-    mine = snap.query("targets_for_indicator", indicator_id=ident)
-    trajectory = (
-        [
-            (pd.Timestamp(p).date().isoformat(), float(v))
-            for p, v in zip(mine["period"], mine["target_value"], strict=True)
-        ]
-        if row.get("final_target") is not None
-        else []
+    actuals = sorted(
+        snap.records("actuals_for_breakdown", indicator_id=ident, breakdown=chosen),
+        key=lambda actual: actual["period"],
     )
-    history = snap.query("commentary_history", indicator_id=ident)
-    notes = history[~history["superseded"].astype(bool)]
-    months = (
-        pd.to_datetime(actuals["period"]).sort_values(ascending=False).dt.strftime("%Y-%m").tolist()
-    )
-    points = figures.spc_points(actuals, row)
+    history = snap.records("commentary_history", indicator_id=ident)
+    records = data_records(row, actuals, points)
+    months = [record["period"] for record in records]
     note_marks = [
-        {"period": pd.Timestamp(n.period).date().isoformat(), "text": n.commentary}
-        for n in notes.itertuples()
+        {"period": n["period"].isoformat(), "text": n["commentary"]}
+        for n in history
+        if not n["superseded"]
     ]
-    fig = figures.trend_figure(row, points, trajectory, note_marks)
+    fig = figures.trend_figure(row, points, view.trajectory, note_marks)
     alt = figures.alt_text(row)
     selector = _breakdown_selector(ident, row.get("breakdowns") or [], chosen, as_of)
     return html.Div(
@@ -525,13 +522,13 @@ def layout(
             *(_commentary_form(row, months) if snap.is_latest else []),
             plan_parts.linked_actions_panel(snap, indicator_id=ident),
             html.H2("Definition", className="govuk-heading-m"),
-            _definition(row, ind),
+            _definition(row, view.defined_in),
             html.H2("Data", className="govuk-heading-m"),
             ui.downloads(
                 "this measure's monthly figures, every breakdown, with its commentary",
                 f"/export/measure/{urllib.parse.quote(ident)}",
                 {"as_of": as_of},
             ),
-            _data_table(row, actuals, points),
+            _data_table(records),
         ]
     )

@@ -248,8 +248,10 @@ CREATE TABLE IF NOT EXISTS scorecard (
     quartile VARCHAR,
     exception_score INTEGER NOT NULL, -- higher = shown earlier when exceptions come first
     payload VARCHAR NOT NULL,         -- JSON: every figure the scorecard and board show
-    listing VARCHAR                   -- JSON: the row as the scorecard grid shows it
+    listing VARCHAR,                  -- JSON: the row as the scorecard grid shows it
+    measure_page VARCHAR              -- JSON: what the measure page draws beyond the payload
 );
--- Stores made before the column existed gain it at their next load; their earlier versions'
--- rows keep NULL and the page builds those records from the payload.
+-- Stores made before a column existed gain it at their next load; their earlier versions'
+-- rows keep NULL and the pages build those parts from the payload and the stored rows.
 ALTER TABLE scorecard ADD COLUMN IF NOT EXISTS listing VARCHAR;
+ALTER TABLE scorecard ADD COLUMN IF NOT EXISTS measure_page VARCHAR;

@@ -52,9 +52,7 @@ def test_page_benchmark_names_the_queries_each_page_runs() -> None:
     # The scorecard reads its stored listing and nothing else; a measure page its own rows.
     assert lines[scorecard + 1].split("queries run:")[1].split(", ") == [" scorecard_listing"]
     assert set(lines[measure + 1].split("queries run: ")[1].split(", ")) == {
-        "scorecard_row",
+        "measure_page",
         "actuals_for_breakdown",
-        "indicator",
-        "targets_for_indicator",
         "commentary_history",
     }

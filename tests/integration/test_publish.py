@@ -128,6 +128,17 @@ def test_load_round_trip_keeps_values_and_provenance(
     assert kept.read_bytes() == book.read_bytes()
     scorecard = snap.query("scorecard")
     assert len(scorecard) == 2
+    # The same rows as plain Python values, for pages that show a few of them.
+    records = snap.records("actuals_for_breakdown", indicator_id="ind_pct", breakdown="All")
+    assert len(records) == len(actuals[actuals.indicator_id == "ind_pct"])
+    earliest = min(records, key=lambda r: r["period"])
+    assert earliest["period"] == dt.date(first.period.year, first.period.month, 1)
+    assert (earliest["value"], earliest["source_sheet"], earliest["source_row"]) == (
+        70.0,
+        "Actuals",
+        2,
+    )
+    assert earliest["numerator"] is None and "valid_to_load" not in earliest
 
 
 def test_revision_supersedes_and_the_earlier_version_stays_readable(

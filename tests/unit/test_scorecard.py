@@ -126,6 +126,56 @@ def test_each_breakdown_gets_its_own_row_all_first() -> None:
     assert headline["breakdowns"] == ["All", "Team A", "Team B"]
 
 
+def test_the_measure_page_kept_at_publish_is_the_chart_the_page_would_draw() -> None:
+    from indicators import figures
+
+    values = [70.0 + (i % 5) for i in range(23)] + [90.0]
+    data = inputs(values, targets=((MONTHS[-3], 75.0), (MONTHS[-1], 78.0)))
+    pages: dict[str, dict[str, Any]] = {}
+    (row,) = build_scorecard(data, pages=pages)
+    page = pages["ind"]
+    assert page["points"] == figures.spc_points(data.actuals, row)
+    assert page["points"][-1]["point_type"] == "special_cause_improvement"
+    assert page["trajectory"] == [["2020-10-01", 75.0], ["2020-12-01", 78.0]]
+    assert page["defined_in"] == {"sheet": None, "row": None, "load": None}
+    assert build_scorecard(data) == [row]  # the rows are the same whether or not pages are kept
+
+
+def test_a_measure_page_without_a_final_target_has_no_trajectory() -> None:
+    data = inputs(
+        [70.0] * 24,
+        targets=((MONTHS[-1], 78.0),),
+        target_value=None,
+        source_sheet="Indicators",
+        source_row=7,
+        valid_from_load=3,
+    )
+    pages: dict[str, dict[str, Any]] = {}
+    build_scorecard(data, pages=pages)
+    assert pages["ind"]["trajectory"] == []
+    assert pages["ind"]["defined_in"] == {"sheet": "Indicators", "row": 7, "load": 3}
+
+
+def test_a_count_broken_down_keeps_no_target_trajectory_for_a_part() -> None:
+    data = inputs(
+        [7.0] * 24,
+        breakdowns=("All", "Team A"),
+        unit="count",
+        decimals=0,
+        targets=((MONTHS[-1], 6.0),),
+        polarity="lower_is_better",
+        target_operator="<=",
+        target_value=5.0,
+    )
+    whole: dict[str, dict[str, Any]] = {}
+    part: dict[str, dict[str, Any]] = {}
+    build_scorecard(data, pages=whole)
+    build_scorecard(data, breakdown="Team A", pages=part)
+    assert whole["ind"]["trajectory"] == [["2020-12-01", 6.0]]
+    assert part["ind"]["trajectory"] == []
+    assert part["ind"]["points"] and all(p["mean"] is not None for p in part["ind"]["points"])
+
+
 def test_a_measure_with_no_actuals_is_grey_not_missing() -> None:
     data = inputs([])
     (row,) = build_scorecard(data)

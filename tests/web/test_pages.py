@@ -95,14 +95,13 @@ def test_measure_page_labels_comparators_with_their_period(app: Any) -> None:
 
 
 def test_measure_definition_says_which_sheet_row_and_load_it_came_from(app: Any) -> None:
-    import pandas as pd
 
     from indicators.pages import measure
 
     text = text_in(measure.layout(indicator_id="lac_rate_per_10k"))
     assert "Indicators row " in text and ", load " in text
     # A definition written by another loader (e.g. a generated national store) has no sheet row.
-    assert measure._provenance(pd.Series({"source_row": pd.NA, "valid_from_load": 3})) == "load 3"
+    assert measure._provenance({"sheet": None, "row": None, "load": 3}) == "load 3"
 
 
 def test_measure_data_grid_lists_every_month_newest_first_with_where_it_came_from(
@@ -117,8 +116,9 @@ def test_measure_data_grid_lists_every_month_newest_first_with_where_it_came_fro
     page = measure.layout(indicator_id=ident)
     grid = next(c for c in walk(page) if getattr(c, "id", None) == "measure-data")
     snap = _context.snapshot()
-    row = _context.measure_row(snap, ident)
-    assert row is not None
+    view = _context.measure_view(snap, ident)
+    assert view is not None
+    row = view.row
     actuals = snap.query("actuals_for_breakdown", indicator_id=ident, breakdown=row["breakdown"])
     stored = actuals.assign(month=pd.to_datetime(actuals["period"]).dt.strftime("%Y-%m"))
     by_month = stored.set_index("month")
@@ -143,6 +143,66 @@ def test_measure_data_grid_lists_every_month_newest_first_with_where_it_came_fro
     caption = next(c for c in walk(region) if getattr(c, "id", None) == "measure-data-caption")
     assert getattr(region, "aria-labelledby") == caption.id
     assert "newest first" in text_in(caption)
+
+
+def test_a_measure_page_reads_its_chart_as_published_and_an_earlier_release_rebuilds_it(
+    app: Any,
+) -> None:
+    import pandas as pd
+
+    from indicators import figures
+
+    snap = _context.snapshot()
+    ident = "lac_rate_per_10k"
+    view = _context.measure_view(snap, ident)
+    assert view is not None and view.row["breakdown"] == "All"
+    actuals = snap.query("actuals_for_breakdown", indicator_id=ident, breakdown="All")
+    assert view.points == figures.spc_points(actuals.sort_values("period"), view.row)
+    targets = snap.query("targets_for_indicator", indicator_id=ident)
+    assert view.trajectory == [
+        [pd.Timestamp(p).date().isoformat(), v]
+        for p, v in zip(targets["period"], targets["target_value"], strict=True)
+    ]
+    (definition,) = snap.records("indicator", indicator_id=ident)
+    assert view.defined_in == {
+        "sheet": definition["source_sheet"],
+        "row": definition["source_row"],
+        "load": definition["valid_from_load"],
+    }
+
+    class Earlier:
+        """A version published before measure pages were kept: the column holds NULL."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(snap, name)
+
+        def records(self, name: str, **params: Any) -> list[dict[str, Any]]:
+            return [{**r, "measure_page": None} for r in snap.records(name, **params)]
+
+    class WrittenByAnEarlierRelease(Earlier):
+        """A store file whose scorecard table has no measure_page column at all."""
+
+        def has_column(self, table: str, column: str) -> bool:
+            return column != "measure_page" and snap.has_column(table, column)
+
+        def records(self, name: str, **params: Any) -> list[dict[str, Any]]:
+            assert name != "measure_page"
+            return snap.records(name, **params)
+
+    assert _context.measure_view(Earlier(), ident) == view  # type: ignore[arg-type]
+    assert _context.measure_view(WrittenByAnEarlierRelease(), ident) == view  # type: ignore[arg-type]
+
+
+def test_a_breakdown_is_charted_from_its_own_months(app: Any) -> None:
+    from indicators import figures
+
+    snap = _context.snapshot()
+    view = _context.measure_view(snap, "lac_number", "10 to 15")
+    assert view is not None and view.row["breakdown"] == "10 to 15"
+    actuals = snap.query("actuals_for_breakdown", indicator_id="lac_number", breakdown="10 to 15")
+    assert view.points == figures.spc_points(actuals.sort_values("period"), view.row)
+    assert len(view.points) == len(actuals) > 0
+    assert _context.measure_view(snap, "lac_number", "no such breakdown") is None
 
 
 def test_a_value_with_no_workbook_row_says_only_its_load() -> None:
