@@ -113,14 +113,6 @@ DATA_COLUMNS: list[dict[str, Any]] = [
 ]
 
 
-#: Month names for the grid, indexed 1-12: what ``%b`` gives in the C locale the app runs in,
-#: without a strftime per cell.
-MONTH_ABBREVIATIONS = (
-    "",
-    *("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-)
-
-
 def data_records(
     row: dict[str, Any], actuals: list[dict[str, Any]], points: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -137,7 +129,7 @@ def data_records(
         records.append(
             {
                 "period": month,
-                "month": f"{MONTH_ABBREVIATIONS[period.month]} {period.year}",
+                "month": figures.month_label(period),
                 "value": value,
                 "value_text": ui.fmt(row, value),
                 "status": actual["status"],
@@ -384,7 +376,13 @@ def _breakdown_selector(
                             name="breakdown",
                             className="govuk-select",
                             children=[
-                                html.Option(b, value=b, selected=b == chosen) for b in breakdowns
+                                # `selected` only where it is true: a national measure lists
+                                # 150 options. The value is explicit, as HTML would collapse
+                                # spaces in the text it otherwise sends.
+                                html.Option(b, value=b, selected=True)
+                                if b == chosen
+                                else html.Option(b, value=b)
+                                for b in breakdowns
                             ],
                         ),
                     ],

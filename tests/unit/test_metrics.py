@@ -118,6 +118,22 @@ def test_format_value(x: float | None, unit: Unit | str, decimals: int, expected
     assert format_value(x, unit, decimals) == expected
 
 
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.decimals(min_value=-1e7, max_value=1e7, places=3).map(float),  # figures as typed
+    ),
+    st.integers(min_value=0, max_value=8),
+)
+def test_the_fast_path_for_typed_figures_formats_as_decimal_rounding_does(
+    value: float, places: int
+) -> None:
+    from indicators.metrics import _fixed, _fixed_by_decimal
+
+    assert _fixed(value, places) == _fixed_by_decimal(value, places)
+
+
 def test_missing_is_an_en_dash() -> None:
     assert MISSING == "\u2013"
 
