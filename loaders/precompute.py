@@ -12,11 +12,10 @@ import json
 from typing import Any
 
 import duckdb
-import orjson
 import pandas as pd
 
 from indicators.listing import listing_record
-from indicators.scorecard import Inputs, build_scorecard, settings_inputs
+from indicators.scorecard import Inputs, build_scorecard, encode_measure_page, settings_inputs
 from indicators.settings import Settings
 from indicators.store import sql
 
@@ -64,8 +63,7 @@ def precompute_scorecard(con: duckdb.DuckDBPyConnection, load_id: int, settings:
             "listing": [
                 json.dumps(listing_record(r), ensure_ascii=False, allow_nan=False) for r in rows
             ],
-            # orjson: a national store's pages hold 60,000 chart points, a fifth of the time.
-            "measure_page": [orjson.dumps(pages[r["indicator_id"]]).decode() for r in rows],
+            "measure_page": [encode_measure_page(pages[r["indicator_id"]]).decode() for r in rows],
         }
     )
     con.register("scorecard_rows", frame)

@@ -95,7 +95,13 @@ def measure_view(
     """One measure for a breakdown. The headline and its page are precomputed at publish and read
     in one query; any other breakdown is computed now from this version's rows (one series:
     milliseconds); a version published before pages were kept has them rebuilt from its rows."""
-    from indicators.scorecard import Inputs, build_scorecard, settings_inputs
+    from indicators.scorecard import (
+        Inputs,
+        build_scorecard,
+        decode_measure_page,
+        encode_measure_page,
+        settings_inputs,
+    )
 
     kept = snap.has_column("scorecard", "measure_page")
     found = snap.records("measure_page" if kept else "scorecard_row", indicator_id=indicator_id)
@@ -104,7 +110,7 @@ def measure_view(
     headline: dict[str, Any] = orjson.loads(found[0]["payload"])
     chosen = headline["breakdown"] if breakdown is None else breakdown
     if chosen == headline["breakdown"] and found[0].get("measure_page"):
-        return MeasureView(headline, **orjson.loads(found[0]["measure_page"]))
+        return MeasureView(headline, **decode_measure_page(found[0]["measure_page"]))
     if chosen not in (headline.get("breakdowns") or []):
         return None
 
@@ -130,10 +136,12 @@ def measure_view(
     )
     if not rows:
         return None
+    # Through the stored form, so a page built now is the page publishing would have kept.
+    page = decode_measure_page(encode_measure_page(pages[indicator_id]))
     if chosen == headline["breakdown"]:
         # An earlier version's headline: its stored row is what the board saw, so keep it.
-        return MeasureView(headline, **pages[indicator_id])
-    return MeasureView(rows[0], **pages[indicator_id])
+        return MeasureView(headline, **page)
+    return MeasureView(rows[0], **page)
 
 
 def revised_since_board(snap: Snapshot) -> dict[str, str]:

@@ -8,7 +8,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from indicators.scorecard import Inputs, build_scorecard, exception_score
+from indicators.scorecard import (
+    Inputs,
+    build_scorecard,
+    decode_measure_page,
+    encode_measure_page,
+    exception_score,
+)
 
 MONTHS = [dt.date(2019 + (m // 12), m % 12 + 1, 1) for m in range(24)]
 
@@ -133,7 +139,7 @@ def test_the_measure_page_kept_at_publish_is_the_chart_the_page_would_draw() -> 
     data = inputs(values, targets=((MONTHS[-3], 75.0), (MONTHS[-1], 78.0)))
     pages: dict[str, dict[str, Any]] = {}
     (row,) = build_scorecard(data, pages=pages)
-    page = pages["ind"]
+    page = decode_measure_page(encode_measure_page(pages["ind"]))
     assert page["points"] == figures.spc_points(data.actuals, row)
     assert page["points"][-1]["point_type"] == "special_cause_improvement"
     assert page["trajectory"] == [["2020-10-01", 75.0], ["2020-12-01", 78.0]]
@@ -173,7 +179,28 @@ def test_a_count_broken_down_keeps_no_target_trajectory_for_a_part() -> None:
     build_scorecard(data, breakdown="Team A", pages=part)
     assert whole["ind"]["trajectory"] == [["2020-12-01", 6.0]]
     assert part["ind"]["trajectory"] == []
-    assert part["ind"]["points"] and all(p["mean"] is not None for p in part["ind"]["points"])
+    points = decode_measure_page(encode_measure_page(part["ind"]))["points"]
+    assert len(points) == 24 and all(p["mean"] is not None for p in points)
+
+
+def test_a_stored_page_keeps_a_missing_month_as_none_and_no_chart_as_no_points() -> None:
+    import numpy as np
+
+    from indicators import figures
+
+    values = [70.0] * 10 + [np.nan] + [71.0] * 13
+    data = inputs(values)
+    pages: dict[str, dict[str, Any]] = {}
+    (row,) = build_scorecard(data, pages=pages)
+    points = decode_measure_page(encode_measure_page(pages["ind"]))["points"]
+    assert points[10]["value"] is None and points[10]["date"] == MONTHS[10].isoformat()
+    assert points == figures.spc_points(data.actuals, row)
+    build_scorecard(inputs([]), pages=pages)
+    assert decode_measure_page(encode_measure_page(pages["ind"]))["points"] == []
+    timed = {"chart": {"date": [pd.Timestamp("2021-05-01 09:30")]}, "trajectory": []}
+    assert b'"2021-05-01"' in encode_measure_page(timed)
+    with pytest.raises(TypeError):
+        encode_measure_page({"chart": {"date": [object()]}})
 
 
 def test_a_measure_with_no_actuals_is_grey_not_missing() -> None:
