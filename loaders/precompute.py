@@ -24,11 +24,13 @@ def _query(con: duckdb.DuckDBPyConnection, name: str, version: int) -> pd.DataFr
     return con.execute(sql(name), {"v": version}).df()
 
 
-def precompute_scorecard(con: duckdb.DuckDBPyConnection, load_id: int, settings: Settings) -> int:
+def scorecard_inputs(con: duckdb.DuckDBPyConnection, load_id: int, settings: Settings) -> Inputs:
+    """The new version's state, as the scorecard is built from it (inside the load's
+    transaction, so its own rows are seen)."""
     indicators = _query(con, "indicators", load_id)
     # Published benchmarks matter only to indicators that quote one (a benchmark_measure).
     compared = bool(indicators["benchmark_measure"].notna().any())
-    inputs = Inputs(
+    return Inputs(
         indicators=indicators,
         actuals=_query(con, "actuals_headline", load_id),
         targets=_query(con, "targets", load_id),
@@ -43,11 +45,14 @@ def precompute_scorecard(con: duckdb.DuckDBPyConnection, load_id: int, settings:
             for ident, names in _query(con, "breakdowns", load_id).itertuples(index=False)
         },
     )
+
+
+def scorecard_frame(inputs: Inputs, load_id: int) -> pd.DataFrame:
+    """Every scorecard row of the version as the scorecard table stores it: pure Python, so it
+    can run while DuckDB writes the load's rows."""
     pages: dict[str, dict[str, Any]] = {}
     rows = build_scorecard(inputs, pages=pages)
-    if not rows:
-        return 0
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "load_id": load_id,
             "indicator_id": [r["indicator_id"] for r in rows],
@@ -66,9 +71,15 @@ def precompute_scorecard(con: duckdb.DuckDBPyConnection, load_id: int, settings:
             "measure_page": [encode_measure_page(pages[r["indicator_id"]]).decode() for r in rows],
         }
     )
+
+
+def insert_scorecard(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
+    """Store the rows `scorecard_frame` built; how many."""
+    if frame.empty:
+        return 0
     con.register("scorecard_rows", frame)
     try:
         con.execute("INSERT INTO scorecard BY NAME SELECT * FROM scorecard_rows")
     finally:
         con.unregister("scorecard_rows")
-    return len(rows)
+    return len(frame)

@@ -8,9 +8,10 @@ file and publishes it by atomically swapping a pointer:
     data/mtm.duckdb.versions/  000014-1a2b3c4d.duckdb, 000015-...  (one file per version)
     data/mtm.duckdb.lock       the cross-process writer lock (released by the OS if we die)
 
-Steps, under the lock: copy the current version to a staging file, apply the load in one
-transaction, precompute the scorecard, CHECKPOINT and close (so no .wal travels), fsync, rename to
-its final name, keep the raw upload by its sha256, then swap the pointer and fsync the directory.
+Steps, under the lock: copy the current version to a staging file, apply the load in a
+transaction, precompute the scorecard (while the load's rows are committed and written), record the
+load, CHECKPOINT and close (so no .wal travels), fsync, rename to its final name, keep the raw
+upload by its sha256, then swap the pointer and fsync the directory.
 A kill -9 at any step leaves the pointer on the last good version; staging leftovers are removed
 by the next load. Readers resolve the pointer per request (indicators/store.py).
 """
@@ -24,6 +25,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,6 +168,32 @@ def keep_upload(uploads_dir: Path, sha256: str, data: bytes) -> Path:
     return final
 
 
+def _commit_and_checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("COMMIT")
+    con.execute("CHECKPOINT")
+
+
+def _precompute(con: duckdb.DuckDBPyConnection, load_id: int, settings: Settings) -> int:
+    """Precompute the new version's scorecard; leaves a transaction open for the load's record.
+
+    The load's rows are committed and written to the file while Python builds the scorecard
+    from them (DuckDB releases the GIL as it writes; on 2 cores this saves most of the shorter
+    of the two, about 35 ms of a 60k load). Two commits keep the load all-or-nothing, since the
+    staged file is private until it is renamed.
+    """
+    from loaders.precompute import insert_scorecard, scorecard_frame, scorecard_inputs
+
+    inputs = scorecard_inputs(con, load_id, settings)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mtm-writer") as writer:
+        written = writer.submit(_commit_and_checkpoint, con)
+        try:
+            frame = scorecard_frame(inputs, load_id)
+        finally:
+            written.result()  # the connection is ours again (or its error is raised)
+    con.execute("BEGIN TRANSACTION")
+    return insert_scorecard(con, frame)
+
+
 def publish(
     settings: Settings,
     apply: Apply,
@@ -201,9 +229,7 @@ def publish(
                 con.execute("BEGIN TRANSACTION")
                 counts = apply(con, load_id)
                 if precompute:
-                    from loaders.precompute import precompute_scorecard
-
-                    counts["scorecard_rows"] = precompute_scorecard(con, load_id, settings)
+                    counts["scorecard_rows"] = _precompute(con, load_id, settings)
                 message = describe(counts) if describe else ""
                 con.execute(
                     "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, 'published', ?, ?, ?)",

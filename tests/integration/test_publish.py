@@ -245,6 +245,38 @@ def test_disk_full_while_publishing_keeps_the_previous_version(
     assert leftovers == []
 
 
+@pytest.mark.parametrize("fails", ["building the scorecard", "writing the load's rows"])
+def test_a_failure_while_the_scorecard_is_built_beside_the_write_keeps_the_previous_version(
+    demo_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: str
+) -> None:
+    from loaders import precompute
+
+    before = checksum(demo_settings.db_path)
+    pointer_before = os.readlink(demo_settings.db_path)
+    if fails == "building the scorecard":
+
+        def broken(*_: object) -> None:
+            raise RuntimeError("the scorecard could not be built")
+
+        monkeypatch.setattr(precompute, "scorecard_frame", broken)
+        expected: type[Exception] = RuntimeError
+    else:
+
+        def full_disk(con: object) -> None:
+            raise duckdb.IOException("could not write: No space left on device")
+
+        monkeypatch.setattr(publish, "_commit_and_checkpoint", full_disk)
+        expected = publish.PublishFailed
+    book = make_workbook(
+        tmp_path / "m.xlsx", {"Actuals": [["lac_rate_per_10k", dt.date(2021, 6, 1), 77.0]]}
+    )
+    with pytest.raises(expected):
+        load_workbook(demo_settings, book, "m.xlsx", "a", today=TODAY)
+    assert os.readlink(demo_settings.db_path) == pointer_before
+    assert checksum(demo_settings.db_path) == before
+    assert list(publish.StorePaths(demo_settings.db_path).versions.glob(".staging-*")) == []
+
+
 @pytest.fixture(scope="module")
 def big_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 20k actual rows: a load long enough to be killed part-way."""
