@@ -146,7 +146,7 @@ def _data_table(records: list[dict[str, Any]]) -> html.Div:
     """The chart's data as a sortable, filterable grid (one component, however many months)."""
     return html.Div(
         role="region",
-        className="mtm-data-grid",
+        className="mtm-data-grid mtm-print-rows",
         **{"aria-labelledby": "measure-data-caption"},
         children=[
             html.P(

@@ -442,12 +442,20 @@ def layout(
                 if chosen
                 else []
             ),
-            grid(
-                # Records are decoded afresh per request; copied only when a column is added.
-                [{**r["grid"], "revised": revised.get(r["indicator_id"], "")} for r in chosen]
-                if revised
-                else [r["grid"] for r in chosen],
-                "scorecard-grid",
+            html.P(
+                "Printed from the scorecard page: the columns that fit the paper. "
+                "The “PDF to print” download has every column.",
+                className="govuk-body-s mtm-print-only",
+            ),
+            html.Div(
+                className="mtm-print-host",
+                children=grid(
+                    # Records are decoded afresh per request; copied only when a column is added.
+                    [{**r["grid"], "revised": revised.get(r["indicator_id"], "")} for r in chosen]
+                    if revised
+                    else [r["grid"] for r in chosen],
+                    "scorecard-grid",
+                ),
             ),
             html.H2("Service areas", className="govuk-heading-l"),
             overview.areas,

@@ -7,6 +7,7 @@ finds nothing serious or critical. Fixtures are in this folder's conftest.py.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect
+from pypdf import PdfReader
 
 from tests.browser.conftest import CHROMIUM, signed_in_page
 
@@ -224,6 +226,50 @@ def test_scorecard_figures_wrap_instead_of_losing_their_unit(page: Page) -> None
             .map(e => e.textContent)"""
     )
     assert cut == []
+
+
+PRINT_TABLE = """() => {
+    const grid = window.dash_ag_grid.getApi('scorecard-grid');
+    const shown = [];
+    grid.forEachNodeAfterFilterAndSort(node => shown.push(node.data.measure_text));
+    const table = document.getElementById('scorecard-grid-print');
+    return {
+        shown,
+        printed: table ? [...table.querySelectorAll('tbody tr > th')].map(th => th.textContent)
+                       : null,
+        headers: table ? [...table.querySelectorAll('thead th')].map(th => th.textContent) : null,
+        gridDisplay: getComputedStyle(document.getElementById('scorecard-grid')).display,
+    };
+}"""
+
+
+def test_printing_the_scorecard_prints_the_rows_the_grid_shows_in_a_table_that_fits(
+    page: Page,
+) -> None:
+    """The screen grid is too wide for paper and draws only the rows near the viewport: printing
+    puts a table of the rows it shows, in its filter and sort, in its place."""
+    page.goto("/?rag=red", wait_until="networkidle")
+    expect(page.locator("#scorecard-grid .ag-row").first).to_be_visible()
+    page.evaluate(
+        "() => window.dash_ag_grid.getApi('scorecard-grid').applyColumnState("
+        "{state: [{colId: 'area', sort: 'desc'}], defaultState: {sort: null}})"
+    )
+    page.emulate_media(media="print")
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    printing = page.evaluate(PRINT_TABLE)
+    assert printing["printed"] == printing["shown"] and len(printing["shown"]) > 1
+    assert printing["headers"][:3] == ["Measure", "Service area", "Latest"]
+    assert "SPC assurance" in printing["headers"] and "Trend (24 months)" not in printing["headers"]
+    assert printing["gridDisplay"] == "none"
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    assert page.evaluate(PRINT_TABLE)["printed"] is None
+
+    pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
+    pages = [p.extract_text() for p in pdf.pages]
+    with_table = [text for text in pages if "SPC assurance" in text]
+    assert with_table and all("Statistical" in text for text in with_table)
+    assert not any("Trend (24 months)" in text for text in pages)
+    assert page.locator("#scorecard-grid-print").count() == 0  # gone after printing
 
 
 def describe(violation: dict[str, Any]) -> str:

@@ -139,7 +139,9 @@ def test_measure_data_grid_lists_every_month_newest_first_with_where_it_came_fro
         assert record["month"] == pd.Timestamp(record["period"]).strftime("%b %Y")
     value = next(c for c in grid.columnDefs if c["field"] == "value")
     assert value["filter"] == "agNumberColumnFilter"
-    region = next(c for c in walk(page) if getattr(c, "className", None) == "mtm-data-grid")
+    region = next(
+        c for c in walk(page) if "mtm-data-grid" in (getattr(c, "className", None) or "").split()
+    )
     caption = next(c for c in walk(region) if getattr(c, "id", None) == "measure-data-caption")
     assert getattr(region, "aria-labelledby") == caption.id
     assert "newest first" in text_in(caption)
