@@ -1,18 +1,17 @@
-/* Printing the scorecard from the browser. The grid is laid out for the screen (sixteen columns,
-   the first pinned, rows placed absolutely and drawn only near the viewport), so before printing
-   a plain table of the rows the grid shows, in its sort and filter, takes its place on paper with
-   the columns that answer the board's questions, and mtm.css hides the grid in print.
-   The table is built synchronously: anything drawn later would miss the printout. The "PDF to
-   print" download has every column. */
+/* Printing a measures grid (the scorecard's, a service area's) from the browser. The grid is laid
+   out for the screen (sixteen columns, the first pinned, rows placed absolutely and drawn only
+   near the viewport), so before printing a plain table of the rows it shows, in its sort and
+   filter, takes its place on paper with the columns that answer the board's questions; mtm.css
+   hides the grid in print. The table is built synchronously: anything drawn later would miss the
+   printout. The scorecard's "PDF to print" download has every column. */
 (function () {
   "use strict";
-  var GRID = "scorecard-grid";
   var PRINTED = ["measure", "area", "latest", "target", "rag", "direction", "variation",
                  "assurance", "sn", "england", "quartile"];
 
-  function gridApi() {
-    if (!document.getElementById(GRID) || !window.dash_ag_grid) { return null; }
-    try { return window.dash_ag_grid.getApi(GRID); } catch (e) { return null; }
+  function gridApi(id) {
+    if (!document.getElementById(id) || !window.dash_ag_grid) { return null; }
+    try { return window.dash_ag_grid.getApi(id); } catch (e) { return null; }
   }
 
   function text(data, field) {
@@ -31,10 +30,10 @@
     return element;
   }
 
-  function printTable(grid) {
+  function printTable(grid, id) {
     var table = document.createElement("table");
     table.className = "govuk-table mtm-print-table";
-    table.id = GRID + "-print";
+    table.id = id + "-print";
     var head = document.createElement("tr");
     PRINTED.forEach(function (field) {
       var column = grid.getColumnDef(field);
@@ -57,17 +56,25 @@
     return table;
   }
 
+  function hosts() {
+    return Array.prototype.slice.call(document.querySelectorAll(".mtm-print-host[data-grid]"));
+  }
+
+  function removeTables() {
+    hosts().forEach(function (host) {
+      var table = document.getElementById(host.getAttribute("data-grid") + "-print");
+      if (table) { table.remove(); }
+    });
+  }
+
   window.addEventListener("beforeprint", function () {
-    var grid = gridApi();
-    var old = document.getElementById(GRID + "-print");
-    if (old) { old.remove(); }
-    if (!grid) { return; }
-    var place = document.getElementById(GRID);
-    place.parentNode.insertBefore(printTable(grid), place.nextSibling);
+    removeTables();
+    hosts().forEach(function (host) {
+      var id = host.getAttribute("data-grid");
+      var grid = gridApi(id);
+      if (grid) { host.appendChild(printTable(grid, id)); }
+    });
   });
 
-  window.addEventListener("afterprint", function () {
-    var table = document.getElementById(GRID + "-print");
-    if (table) { table.remove(); }
-  });
+  window.addEventListener("afterprint", removeTables);
 }());

@@ -126,7 +126,23 @@ COLUMNS: list[dict[str, Any]] = [
 ]
 
 
-def grid(records: list[dict[str, Any]], grid_id: str) -> dag.AgGrid:
+def grid(records: list[dict[str, Any]], grid_id: str) -> html.Div:
+    """The measures grid; in print, the table assets/print.js builds of the rows it shows."""
+    return html.Div(
+        className="mtm-print-host",
+        **{"data-grid": grid_id},
+        children=[
+            html.P(
+                "Printed from the page: the columns that fit the paper. The “PDF to print” "
+                "download of the scorecard has every column.",
+                className="govuk-body-s mtm-print-only",
+            ),
+            _grid(records, grid_id),
+        ],
+    )
+
+
+def _grid(records: list[dict[str, Any]], grid_id: str) -> dag.AgGrid:
     return ui.data_grid(
         grid_id,
         records,
@@ -442,20 +458,12 @@ def layout(
                 if chosen
                 else []
             ),
-            html.P(
-                "Printed from the scorecard page: the columns that fit the paper. "
-                "The “PDF to print” download has every column.",
-                className="govuk-body-s mtm-print-only",
-            ),
-            html.Div(
-                className="mtm-print-host",
-                children=grid(
-                    # Records are decoded afresh per request; copied only when a column is added.
-                    [{**r["grid"], "revised": revised.get(r["indicator_id"], "")} for r in chosen]
-                    if revised
-                    else [r["grid"] for r in chosen],
-                    "scorecard-grid",
-                ),
+            grid(
+                # Records are decoded afresh per request; copied only when a column is added.
+                [{**r["grid"], "revised": revised.get(r["indicator_id"], "")} for r in chosen]
+                if revised
+                else [r["grid"] for r in chosen],
+                "scorecard-grid",
             ),
             html.H2("Service areas", className="govuk-heading-l"),
             overview.areas,

@@ -228,48 +228,52 @@ def test_scorecard_figures_wrap_instead_of_losing_their_unit(page: Page) -> None
     assert cut == []
 
 
-PRINT_TABLE = """() => {
-    const grid = window.dash_ag_grid.getApi('scorecard-grid');
+PRINT_TABLE = """id => {
+    const grid = window.dash_ag_grid.getApi(id);
     const shown = [];
     grid.forEachNodeAfterFilterAndSort(node => shown.push(node.data.measure_text));
-    const table = document.getElementById('scorecard-grid-print');
+    const table = document.getElementById(id + '-print');
     return {
         shown,
         printed: table ? [...table.querySelectorAll('tbody tr > th')].map(th => th.textContent)
                        : null,
         headers: table ? [...table.querySelectorAll('thead th')].map(th => th.textContent) : null,
-        gridDisplay: getComputedStyle(document.getElementById('scorecard-grid')).display,
+        gridDisplay: getComputedStyle(document.getElementById(id)).display,
     };
 }"""
 
 
-def test_printing_the_scorecard_prints_the_rows_the_grid_shows_in_a_table_that_fits(
-    page: Page,
+@pytest.mark.parametrize(
+    ("path", "grid"), [("/?rag=red", "scorecard-grid"), ("/area/early-help", "area-grid")]
+)
+def test_printing_a_measures_grid_prints_the_rows_it_shows_in_a_table_that_fits(
+    page: Page, path: str, grid: str
 ) -> None:
     """The screen grid is too wide for paper and draws only the rows near the viewport: printing
     puts a table of the rows it shows, in its filter and sort, in its place."""
-    page.goto("/?rag=red", wait_until="networkidle")
-    expect(page.locator("#scorecard-grid .ag-row").first).to_be_visible()
+    page.goto(path, wait_until="networkidle")
+    expect(page.locator(f"#{grid} .ag-row").first).to_be_visible()
     page.evaluate(
-        "() => window.dash_ag_grid.getApi('scorecard-grid').applyColumnState("
-        "{state: [{colId: 'area', sort: 'desc'}], defaultState: {sort: null}})"
+        "id => window.dash_ag_grid.getApi(id).applyColumnState("
+        "{state: [{colId: 'latest', sort: 'desc'}], defaultState: {sort: null}})",
+        grid,
     )
     page.emulate_media(media="print")
     page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
-    printing = page.evaluate(PRINT_TABLE)
+    printing = page.evaluate(PRINT_TABLE, grid)
     assert printing["printed"] == printing["shown"] and len(printing["shown"]) > 1
     assert printing["headers"][:3] == ["Measure", "Service area", "Latest"]
     assert "SPC assurance" in printing["headers"] and "Trend (24 months)" not in printing["headers"]
     assert printing["gridDisplay"] == "none"
     page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
-    assert page.evaluate(PRINT_TABLE)["printed"] is None
+    assert page.evaluate(PRINT_TABLE, grid)["printed"] is None
 
     pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))
     pages = [p.extract_text() for p in pdf.pages]
     with_table = [text for text in pages if "SPC assurance" in text]
     assert with_table and all("Statistical" in text for text in with_table)
     assert not any("Trend (24 months)" in text for text in pages)
-    assert page.locator("#scorecard-grid-print").count() == 0  # gone after printing
+    assert page.locator(f"#{grid}-print").count() == 0  # gone after printing
 
 
 def describe(violation: dict[str, Any]) -> str:
