@@ -361,6 +361,11 @@ class Overview:
 _OVERVIEWS: KeptPerVersion[tuple[Any, int, str, str], Overview] = KeptPerVersion(keep=4)
 
 
+#: The filter form, kept per version and filters: its service-area options (a national store has
+#: twenty, each with its slug) are otherwise built again on every request.
+_FILTER_FORMS: KeptPerVersion[tuple[Any, ...], html.Form] = KeptPerVersion(keep=32)
+
+
 def version_overview(rows: list[dict[str, Any]], as_of: str | None) -> Overview:
     by_rag = Counter(row["rag"] for row in rows)
     areas = sorted({r["service_area"] for r in rows})
@@ -432,7 +437,10 @@ def layout(
             overview.counts,
             overview.summary,
             html.H2("Measures", className="govuk-heading-l"),
-            filter_form(rows, params),
+            _FILTER_FORMS.get(
+                (snap.path, snap.version, tuple(sorted(params.items()))),
+                lambda: filter_form(rows, params),
+            ),
             html.P(
                 f"Showing {len(chosen)} of {len(rows)} measures"
                 + (", exceptions first." if exceptions else "."),

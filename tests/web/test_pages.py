@@ -256,6 +256,30 @@ def test_scorecard_grid_records_are_stored_at_publish_as_the_rows_would_make_the
     assert _context.listing_rows(WrittenByAnEarlierRelease()) == stored[:2]  # type: ignore[arg-type]
 
 
+def test_the_filter_form_is_kept_per_version_and_filters_and_shows_the_urls_choices(
+    app: Any,
+) -> None:
+    from dash import html
+
+    from indicators.pages import scorecard
+
+    def form(page: Any) -> Any:
+        return next(c for c in walk(page) if isinstance(c, html.Form))
+
+    def chosen(found: Any) -> set[str]:
+        return {
+            c.value for c in walk(found) if isinstance(c, html.Option) and getattr(c, "selected", 0)
+        }
+
+    red = form(scorecard.layout(rag="red", area="early-help"))
+    assert chosen(red) == {"red", "early-help"}
+    assert form(scorecard.layout(area="early-help", rag="red")) is red  # kept, whatever the order
+    amber = form(scorecard.layout(rag="amber"))
+    assert amber is not red and chosen(amber) == {"amber"}
+    areas = {c.value for c in walk(amber) if isinstance(c, html.Option)} - {"", "1"}
+    assert {ui.slug(r["service_area"]) for r in _rows(app)} <= areas
+
+
 def test_unknown_measure_says_so(app: Any) -> None:
     from indicators.pages import measure
 

@@ -103,12 +103,16 @@ def test_scorecard_overview_is_each_versions_own(demo_store_dir: Path, tmp_path:
 
     before = overview(scorecard.layout())
     assert overview(scorecard.layout()) == before  # kept, and the same
+    form_before = next(n for n in walk(scorecard.layout()) if type(n).__name__ == "Form")
     book = make_workbook(
         tmp_path / "july.xlsx", {"Actuals": [["lac_rate_per_10k", dt.date(2021, 7, 1), 80.0]]}
     )
     assert load_workbook(settings, book, "july.xlsx", "dana", today=dt.date(2021, 8, 2)).ok
     after = overview(scorecard.layout())
     assert after[0] != before[0]  # one red fewer, one green more
+    assert (
+        next(n for n in walk(scorecard.layout()) if type(n).__name__ == "Form") is not form_before
+    )
     earlier_version = f"load:{_version(settings) - 1}"
     earlier = overview(scorecard.layout(as_of=earlier_version))
     assert earlier[0] == before[0]
