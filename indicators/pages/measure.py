@@ -63,7 +63,11 @@ def _definition(row: dict[str, Any], defined_in: dict[str, Any]) -> html.Dl:
         (
             "Target",
             ui.target_text(row)
-            + (f" by {ui.month(row.get('target_date'))}" if row.get("target_date") else ""),
+            + (
+                f" by {ui.month(row.get('target_date'))}"
+                if row.get("target_date") and row.get("target") is not None
+                else ""
+            ),
         ),
         (
             "Source",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -369,11 +370,13 @@ def test_breakdowns_are_computed_on_request_without_whole_council_comparators(ap
     text = text_in(page)
     assert "Total number of LAC at period end (10 to 15)" in text
     assert "No target" in text  # a count's target is for the total
+    assert "No target by" not in text  # nor its target date
     assert "SN mean" not in text
     links = [c for c in walk(page) if getattr(c, "href", None) and "breakdown=" in c.href]
     assert len(links) == 5  # All and four age bands
     whole = text_in(measure.layout(indicator_id="lac_number"))
     assert "SN mean" in whole
+    assert re.search(r"<= [\d,]+ by [A-Z][a-z]{2} \d{4}", whole)
 
 
 def test_the_scorecard_shows_the_latest_commentary(app: Any) -> None:
