@@ -57,12 +57,12 @@ MONTH_ABBREVIATIONS: tuple[str, ...] = (
 
 
 def month_label(day: dt.date) -> str:
-    """ "Jul 2020"."""
+    """A month as tables and charts show it: "Jul 2020"."""
     return f"{MONTH_ABBREVIATIONS[day.month]} {day.year}"
 
 
 def _month(iso: str | None) -> str:
-    """ "Jul 2020" for an ISO date (or datetime) text; "" for none."""
+    """`month_label` of an ISO date (or datetime) text; "" for none."""
     if not iso:
         return ""
     dt.date.fromisoformat(iso[:10])  # refuses what is not a date, as strftime's parse did

@@ -161,12 +161,14 @@ def test_a_measure_page_reads_its_chart_as_published_and_an_earlier_release_rebu
     assert view is not None and view.row["breakdown"] == "All"
     actuals = snap.query("actuals_for_breakdown", indicator_id=ident, breakdown="All")
     assert view.points == figures.spc_points(actuals.sort_values("period"), view.row)
-    targets = snap.query("targets_for_indicator", indicator_id=ident)
+    targets = snap.query("targets")
+    mine = targets[targets["indicator_id"] == ident].sort_values("period")
     assert view.trajectory == [
         [pd.Timestamp(p).date().isoformat(), v]
-        for p, v in zip(targets["period"], targets["target_value"], strict=True)
+        for p, v in zip(mine["period"], mine["target_value"], strict=True)
     ]
-    (definition,) = snap.records("indicator", indicator_id=ident)
+    definitions = snap.query("indicators")
+    definition = definitions[definitions["indicator_id"] == ident].iloc[0]
     assert view.defined_in == {
         "sheet": definition["source_sheet"],
         "row": definition["source_row"],
