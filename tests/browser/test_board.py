@@ -137,6 +137,16 @@ def test_a_slide_fits_the_screen(page: Page, size: tuple[int, int]) -> None:
         assert fit["hidden"] <= 1, (slide, fit)  # every answer is in view, none scrolled away
 
 
+def test_the_board_filters_sit_on_one_row_with_a_date_field_sized_for_a_date(page: Page) -> None:
+    page.goto("/board", wait_until="networkidle")
+    label = page.locator("label[for=board-as-of]").bounding_box()
+    field = page.locator("#board-as-of").bounding_box()
+    show = page.locator(".mtm-board__go").bounding_box()
+    assert label and field and show
+    assert 100 < field["width"] < 300, field  # "YYYY-MM-DD", not the whole row or nothing
+    assert abs(field["y"] - label["y"]) < 20 and abs(show["y"] - label["y"]) < 20
+
+
 def test_printing_gives_one_measure_per_page(page: Page) -> None:
     page.goto("/board?slide=2", wait_until="networkidle")
     expect(page.locator("#board-chart .main-svg").first).to_be_visible()
