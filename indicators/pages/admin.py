@@ -32,6 +32,12 @@ def _field(label: str, ident: str, control: Any) -> html.Div:
     )
 
 
+def _audit_caption(count: int) -> str:
+    if count == 0:
+        return "No audit entries match these filters"
+    return "The latest entry (UTC)" if count == 1 else f"The latest {count:,} entries (UTC)"
+
+
 def _role_select(ident: str, chosen: str = "viewer") -> html.Select:
     return html.Select(
         id=ident,
@@ -251,9 +257,7 @@ def layout(
             html.Table(
                 className="govuk-table",
                 children=[
-                    html.Caption(
-                        f"The latest {len(entries)} entries (UTC)", className="govuk-table__caption"
-                    ),
+                    html.Caption(_audit_caption(len(entries)), className="govuk-table__caption"),
                     html.Thead(
                         html.Tr([html.Th(c.capitalize(), scope="col") for c in AUDIT_COLUMNS])
                     ),

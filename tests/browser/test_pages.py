@@ -276,6 +276,24 @@ def test_printing_a_measures_grid_prints_the_rows_it_shows_in_a_table_that_fits(
     assert page.locator(f"#{grid}-print").count() == 0  # gone after printing
 
 
+@pytest.mark.parametrize(
+    ("path", "username", "fields"),
+    [
+        ("/admin", "demo-admin", ("#new-username", "#new-name", "#audit-user", "#audit-action")),
+        ("/", "demo-viewer", ("#filter-q",)),
+    ],
+)
+def test_text_fields_in_a_row_of_filters_are_wide_enough_to_type_in(
+    browser: Browser, app_url: str, path: str, username: str, fields: tuple[str, ...]
+) -> None:
+    """A short label ("Name", "User") must not make its field a sliver."""
+    with signed_in_page(browser, app_url, username) as page:
+        page.goto(path, wait_until="networkidle")
+        for field in fields:
+            box = page.locator(field).bounding_box()
+            assert box and box["width"] >= 150, (field, box)
+
+
 def describe(violation: dict[str, Any]) -> str:
     nodes = violation.get("nodes") or [{}]
     target = nodes[0].get("target")

@@ -341,3 +341,11 @@ def test_authorisation_matrix(client_as: Callable[[str], Any]) -> None:
             assert (status in (200, 302)) is (username in allowed_roles), (username, path, status)
             checked += 1
     print(f"authorisation matrix: {checked} cells checked, all hold")
+
+
+def test_the_audit_log_caption_counts_its_entries_in_words() -> None:
+    from indicators.pages import admin
+
+    assert admin._audit_caption(0) == "No audit entries match these filters"
+    assert admin._audit_caption(1) == "The latest entry (UTC)"
+    assert admin._audit_caption(1234) == "The latest 1,234 entries (UTC)"
