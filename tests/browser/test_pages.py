@@ -294,6 +294,17 @@ def test_text_fields_in_a_row_of_filters_are_wide_enough_to_type_in(
             assert box and box["width"] >= 150, (field, box)
 
 
+def test_a_long_account_name_stays_inside_the_header_bar(browser: Browser, app_url: str) -> None:
+    """A service manager's name lists their areas; it wraps inside the black bar, not over it."""
+    with signed_in_page(browser, app_url, "demo-manager") as page:
+        page.goto("/", wait_until="networkidle")
+        bar = page.locator(".mtm-header").bounding_box()
+        account = page.locator(".mtm-account").bounding_box()
+        assert bar and account
+        border = 10  # the blue line under the bar
+        assert account["y"] + account["height"] <= bar["y"] + bar["height"] - border
+
+
 def describe(violation: dict[str, Any]) -> str:
     nodes = violation.get("nodes") or [{}]
     target = nodes[0].get("target")
