@@ -45,6 +45,23 @@ def chart_figure(fig: dict[str, Any], alt: str, fig_id: str, caption: str) -> ht
     )
 
 
+def scrolls(table: html.Table, label: str | None = None) -> html.Div:
+    """A table that scrolls sideways on its own when the screen is narrower than it, rather than
+    the whole page: a region named after the table (its caption unless ``label`` is given),
+    which a keyboard user can focus and scroll with the arrow keys (the pattern of Adrian
+    Roselli's responsive tables)."""
+    if label is None:
+        caption = next(c for c in table.children if isinstance(c, html.Caption))
+        label = str(caption.children)
+    return html.Div(
+        table,
+        className="mtm-table-scroll",
+        role="region",
+        tabIndex="0",
+        **{"aria-label": label},
+    )
+
+
 def error_panel(title: str, message: str) -> html.Div:
     return html.Div(
         className="mtm-error-summary",

@@ -146,7 +146,7 @@ def actions_table(
     *,
     with_recommendation: bool = False,
     anchors: bool = True,
-) -> html.Table:
+) -> html.Div:
     """Actions with lead, due (and revision), status, latest update, overdue and measures."""
     head = ["Action", "Lead", "Due", "Status", "Latest update", "Linked measures"]
     if with_recommendation:
@@ -177,19 +177,22 @@ def actions_table(
         if with_recommendation:
             cells.insert(1, html.Td(action.recommendation))
         body.append(html.Tr(cells))
-    return html.Table(
-        className="govuk-table mtm-plan-actions",
-        children=[
-            html.Caption(caption, className="govuk-table__caption"),
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
-            html.Tbody(body),
-        ],
+    return ui.scrolls(
+        html.Table(
+            className="govuk-table mtm-plan-actions",
+            children=[
+                html.Caption(caption, className="govuk-table__caption"),
+                html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+                html.Tbody(body),
+            ],
+        ),
+        caption,
     )
 
 
 def summary_table(
     rows: Sequence[tuple[Any, rules.Summary]], caption: str, row_header: str
-) -> html.Table:
+) -> html.Div:
     """Progress counts: one row per recommendation (or date), a column per status.
 
     ``row_header`` names the first column for screen readers (it is plain from the rows)."""
@@ -211,13 +214,16 @@ def summary_table(
         )
         for label, summary in rows
     ]
-    return html.Table(
-        className="govuk-table mtm-plan-summary",
-        children=[
-            html.Caption(caption, className="govuk-table__caption"),
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
-            html.Tbody(body),
-        ],
+    return ui.scrolls(
+        html.Table(
+            className="govuk-table mtm-plan-summary",
+            children=[
+                html.Caption(caption, className="govuk-table__caption"),
+                html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+                html.Tbody(body),
+            ],
+        ),
+        caption,
     )
 
 
@@ -285,20 +291,23 @@ def milestones_block(views: Sequence[rules.MilestoneView]) -> html.Div:
     for view in views:
         goals.setdefault(view.milestone.goal, []).append(view)
     tables = [
-        html.Table(
-            className="govuk-table mtm-plan-milestones",
-            children=[
-                html.Caption(goal, className="govuk-table__caption"),
-                html.Thead(
-                    html.Tr(
-                        [
-                            html.Th(h, scope="col")
-                            for h in ("Milestone", "By", "Where we aim to be", "Judgement")
-                        ]
-                    )
-                ),
-                html.Tbody([_milestone_row(v) for v in rows]),
-            ],
+        ui.scrolls(
+            html.Table(
+                className="govuk-table mtm-plan-milestones",
+                children=[
+                    html.Caption(goal, className="govuk-table__caption"),
+                    html.Thead(
+                        html.Tr(
+                            [
+                                html.Th(h, scope="col")
+                                for h in ("Milestone", "By", "Where we aim to be", "Judgement")
+                            ]
+                        )
+                    ),
+                    html.Tbody([_milestone_row(v) for v in rows]),
+                ],
+            ),
+            goal,
         )
         for goal, rows in goals.items()
     ]

@@ -195,7 +195,7 @@ def filter_rows(
     return chosen
 
 
-def summary_grid(rows: list[dict[str, Any]], params: dict[str, str]) -> html.Table:
+def summary_grid(rows: list[dict[str, Any]], params: dict[str, str]) -> html.Div:
     """Is it changing (rows) x how do we compare (columns): counts that link to the list."""
     counts: dict[tuple[str, str], int] = {}
     for r in rows:
@@ -238,17 +238,19 @@ def summary_grid(rows: list[dict[str, Any]], params: dict[str, str]) -> html.Tab
             )
         )
         body.append(html.Tr(cells))
-    return html.Table(
-        className="govuk-table mtm-summary-grid",
-        children=[
-            html.Caption(
-                "Measures by whether they are changing (SPC) and how we compare "
-                "(national quartile, A best)",
-                className="govuk-table__caption",
-            ),
-            html.Thead(header),
-            html.Tbody(body),
-        ],
+    caption = (
+        "Measures by whether they are changing (SPC) and how we compare (national quartile, A best)"
+    )
+    return ui.scrolls(
+        html.Table(
+            className="govuk-table mtm-summary-grid",
+            children=[
+                html.Caption(caption, className="govuk-table__caption"),
+                html.Thead(header),
+                html.Tbody(body),
+            ],
+        ),
+        caption,
     )
 
 

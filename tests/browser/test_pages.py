@@ -305,6 +305,43 @@ def test_a_long_account_name_stays_inside_the_header_bar(browser: Browser, app_u
         assert account["y"] + account["height"] <= bar["y"] + bar["height"] - border
 
 
+NARROW_PAGES = (
+    "/",
+    "/area/early-help",
+    "/measure/lac_rate_per_10k",
+    "/plan",
+    "/board",
+    "/data",
+    "/admin",
+    "/accessibility",
+)
+
+
+def test_no_page_scrolls_sideways_on_a_phone(browser: Browser, app_url: str) -> None:
+    """At 390 px a wide table scrolls inside its own named region; the page itself never does."""
+    with signed_in_page(browser, app_url, "demo-admin") as page:
+        page.set_viewport_size({"width": 390, "height": 844})
+        for path in NARROW_PAGES:
+            page.goto(path, wait_until="networkidle")
+            width = page.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert width[0] <= width[1], (path, width)
+        page.goto("/", wait_until="networkidle")
+        region = page.locator(".mtm-table-scroll:has(.mtm-summary-grid)")
+        assert region.evaluate("e => e.scrollWidth > e.clientWidth")  # it does scroll, itself
+        assert region.get_attribute("role") == "region" and region.get_attribute("aria-label")
+        region.focus()
+        page.keyboard.press("ArrowRight")
+        expect(region).to_be_focused()
+        region.evaluate(  # the keyboard scrolls it (smoothly, so wait for it to move)
+            "e => new Promise((moved, stuck) => { const t0 = performance.now(); "
+            "(function poll() { if (e.scrollLeft > 0) moved(); "
+            "else if (performance.now() - t0 > 3000) stuck(new Error('not scrolled')); "
+            "else requestAnimationFrame(poll); })(); })"
+        )
+
+
 def describe(violation: dict[str, Any]) -> str:
     nodes = violation.get("nodes") or [{}]
     target = nodes[0].get("target")
