@@ -50,9 +50,14 @@ def layout(**_: Any) -> html.Div:
                         "information is in the chart's description and data table."
                     ),
                     html.Li(
-                        "The sortable measure tables are built with AG Grid; "
-                        "screen reader users may "
-                        "prefer the data tables on each measure's page."
+                        "The sortable tables of measures, and of each measure's monthly figures, "
+                        "are built with AG Grid, which screen readers announce as a grid. The "
+                        "same figures are in each chart's written description, in the board's "
+                        "table view (a plain table) and in the Excel and CSV downloads."
+                    ),
+                    html.Li(
+                        "On a narrow screen a wide table scrolls sideways inside its own area, "
+                        "which you can move to with the Tab key and scroll with the arrow keys."
                     ),
                 ],
             ),
