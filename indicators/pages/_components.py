@@ -6,6 +6,7 @@ Every state carries a word (and a symbol), never colour alone; colours come from
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import Sequence
 from typing import Any
 
 import dash_ag_grid as dag
@@ -45,20 +46,27 @@ def chart_figure(fig: dict[str, Any], alt: str, fig_id: str, caption: str) -> ht
     )
 
 
-def scrolls(table: html.Table, label: str | None = None) -> html.Div:
-    """A table that scrolls sideways on its own when the screen is narrower than it, rather than
-    the whole page: a region named after the table (its caption unless ``label`` is given),
-    which a keyboard user can focus and scroll with the arrow keys (the pattern of Adrian
-    Roselli's responsive tables)."""
-    if label is None:
-        caption = next(c for c in table.children if isinstance(c, html.Caption))
-        label = str(caption.children)
+def table(
+    caption: str, head: Sequence[Any], rows: Sequence[html.Tr], class_name: str = ""
+) -> html.Div:
+    """A GOV.UK table: its caption, a column header per item of ``head``, and ``rows``.
+
+    It scrolls sideways on its own when the screen is narrower than it, rather than the whole
+    page: in a region named by the caption, which a keyboard user can focus and scroll with the
+    arrow keys (the pattern of Adrian Roselli's responsive tables)."""
     return html.Div(
-        table,
+        html.Table(
+            className=f"govuk-table {class_name}".strip(),
+            children=[
+                html.Caption(caption, className="govuk-table__caption"),
+                html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+                html.Tbody(list(rows)),
+            ],
+        ),
         className="mtm-table-scroll",
         role="region",
         tabIndex="0",
-        **{"aria-label": label},
+        **{"aria-label": caption},
     )
 
 

@@ -177,17 +177,7 @@ def actions_table(
         if with_recommendation:
             cells.insert(1, html.Td(action.recommendation))
         body.append(html.Tr(cells))
-    return ui.scrolls(
-        html.Table(
-            className="govuk-table mtm-plan-actions",
-            children=[
-                html.Caption(caption, className="govuk-table__caption"),
-                html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
-                html.Tbody(body),
-            ],
-        ),
-        caption,
-    )
+    return ui.table(caption, head, body, "mtm-plan-actions")
 
 
 def summary_table(
@@ -214,17 +204,7 @@ def summary_table(
         )
         for label, summary in rows
     ]
-    return ui.scrolls(
-        html.Table(
-            className="govuk-table mtm-plan-summary",
-            children=[
-                html.Caption(caption, className="govuk-table__caption"),
-                html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
-                html.Tbody(body),
-            ],
-        ),
-        caption,
-    )
+    return ui.table(caption, head, body, "mtm-plan-summary")
 
 
 def trend_block(points: Sequence[rules.TrendPoint], fig_id: str = "plan-trend") -> html.Div:
@@ -291,23 +271,11 @@ def milestones_block(views: Sequence[rules.MilestoneView]) -> html.Div:
     for view in views:
         goals.setdefault(view.milestone.goal, []).append(view)
     tables = [
-        ui.scrolls(
-            html.Table(
-                className="govuk-table mtm-plan-milestones",
-                children=[
-                    html.Caption(goal, className="govuk-table__caption"),
-                    html.Thead(
-                        html.Tr(
-                            [
-                                html.Th(h, scope="col")
-                                for h in ("Milestone", "By", "Where we aim to be", "Judgement")
-                            ]
-                        )
-                    ),
-                    html.Tbody([_milestone_row(v) for v in rows]),
-                ],
-            ),
+        ui.table(
             goal,
+            ("Milestone", "By", "Where we aim to be", "Judgement"),
+            [_milestone_row(v) for v in rows],
+            "mtm-plan-milestones",
         )
         for goal, rows in goals.items()
     ]

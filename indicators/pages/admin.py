@@ -133,34 +133,20 @@ def layout(
             html.H1("Administration", className="govuk-heading-xl"),
             *([html.Div(message, className="mtm-notice", role="status")] if message else []),
             html.H2("Accounts", className="govuk-heading-l"),
-            ui.scrolls(
-                html.Table(
-                    className="govuk-table mtm-admin-table",
-                    children=[
-                        html.Caption(
-                            "Every account; changes sign the person out at their next request",
-                            className="govuk-table__caption",
-                        ),
-                        html.Thead(
-                            html.Tr(
-                                [
-                                    html.Th(h, scope="col")
-                                    for h in (
-                                        "Username",
-                                        "Name",
-                                        "Role",
-                                        "Service areas",
-                                        "State",
-                                        "Sign-in",
-                                        "Role and areas",
-                                        "Access",
-                                    )
-                                ]
-                            )
-                        ),
-                        html.Tbody([_user_row(a, csrf) for a in ops.list_users()]),
-                    ],
-                )
+            ui.table(
+                "Every account; changes sign the person out at their next request",
+                (
+                    "Username",
+                    "Name",
+                    "Role",
+                    "Service areas",
+                    "State",
+                    "Sign-in",
+                    "Role and areas",
+                    "Access",
+                ),
+                [_user_row(a, csrf) for a in ops.list_users()],
+                "mtm-admin-table",
             ),
             html.H2("Add an account", className="govuk-heading-m"),
             html.Form(
@@ -256,21 +242,10 @@ def layout(
                     ),
                 ],
             ),
-            ui.scrolls(
-                html.Table(
-                    className="govuk-table",
-                    children=[
-                        html.Caption(
-                            _audit_caption(len(entries)), className="govuk-table__caption"
-                        ),
-                        html.Thead(
-                            html.Tr([html.Th(c.capitalize(), scope="col") for c in AUDIT_COLUMNS])
-                        ),
-                        html.Tbody(
-                            [html.Tr([html.Td(str(e[c])) for c in AUDIT_COLUMNS]) for e in entries]
-                        ),
-                    ],
-                )
+            ui.table(
+                _audit_caption(len(entries)),
+                [c.capitalize() for c in AUDIT_COLUMNS],
+                [html.Tr([html.Td(str(e[c])) for c in AUDIT_COLUMNS]) for e in entries],
             ),
         ]
     )

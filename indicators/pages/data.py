@@ -117,70 +117,40 @@ def _preview_panel(change: Preview, display_name: str) -> html.Div:
     ]
     if change.revised:
         rows.append(
-            ui.scrolls(
-                html.Table(
-                    className="govuk-table",
-                    children=[
-                        html.Caption(
-                            "Revised values (old -> new)", className="govuk-table__caption"
-                        ),
-                        html.Thead(
-                            html.Tr(
-                                [
-                                    html.Th(h, scope="col")
-                                    for h in ("Indicator", "Month", "Breakdown", "Old", "New")
-                                ]
-                            )
-                        ),
-                        html.Tbody(
-                            [
-                                html.Tr(
-                                    [
-                                        html.Td(r["indicator_id"]),
-                                        html.Td(r["period"]),
-                                        html.Td(r["breakdown"]),
-                                        html.Td(str(r["old"])),
-                                        html.Td(str(r["new"])),
-                                    ]
-                                )
-                                for r in change.revised
-                            ]
-                        ),
-                    ],
-                )
+            ui.table(
+                "Revised values (old -> new)",
+                ("Indicator", "Month", "Breakdown", "Old", "New"),
+                [
+                    html.Tr(
+                        [
+                            html.Td(r["indicator_id"]),
+                            html.Td(r["period"]),
+                            html.Td(r["breakdown"]),
+                            html.Td(str(r["old"])),
+                            html.Td(str(r["new"])),
+                        ]
+                    )
+                    for r in change.revised
+                ],
             )
         )
     if change.changed_definitions:
         rows.append(
-            ui.scrolls(
-                html.Table(
-                    className="govuk-table",
-                    children=[
-                        html.Caption(
-                            "Changed definitions and targets", className="govuk-table__caption"
-                        ),
-                        html.Thead(
-                            html.Tr([html.Th(h, scope="col") for h in ("Sheet", "Row", "Change")])
-                        ),
-                        html.Tbody(
-                            [
-                                html.Tr(
-                                    [
-                                        html.Td(d["sheet"]),
-                                        html.Td(d["key"]),
-                                        html.Td(
-                                            "; ".join(
-                                                f"{c}: {o} -> {n}"
-                                                for c, (o, n) in d["changes"].items()
-                                            )
-                                        ),
-                                    ]
-                                )
-                                for d in change.changed_definitions
-                            ]
-                        ),
-                    ],
-                )
+            ui.table(
+                "Changed definitions and targets",
+                ("Sheet", "Row", "Change"),
+                [
+                    html.Tr(
+                        [
+                            html.Td(d["sheet"]),
+                            html.Td(d["key"]),
+                            html.Td(
+                                "; ".join(f"{c}: {o} -> {n}" for c, (o, n) in d["changes"].items())
+                            ),
+                        ]
+                    )
+                    for d in change.changed_definitions
+                ],
             )
         )
     rows.append(
@@ -392,38 +362,21 @@ def _history(snap: Any, account: Any, csrf: str) -> html.Div:
                 ]
             )
         )
-    return ui.scrolls(
-        html.Table(
-            className="govuk-table mtm-history",
-            children=[
-                html.Caption(
-                    "Every load, newest first (times in UTC)", className="govuk-table__caption"
-                ),
-                html.Thead(
-                    html.Tr(
-                        [
-                            html.Th(h, scope="col")
-                            for h in (
-                                "Load",
-                                "When",
-                                "Kind",
-                                "Who",
-                                "File",
-                                "sha256",
-                                "Rows changed",
-                                "What changed",
-                            )
-                        ]
-                        + [
-                            html.Th(
-                                html.Span("Actions", className="govuk-visually-hidden"), scope="col"
-                            )
-                        ]
-                    )
-                ),
-                html.Tbody(body),
-            ],
-        )
+    return ui.table(
+        "Every load, newest first (times in UTC)",
+        (
+            "Load",
+            "When",
+            "Kind",
+            "Who",
+            "File",
+            "sha256",
+            "Rows changed",
+            "What changed",
+            html.Span("Actions", className="govuk-visually-hidden"),
+        ),
+        body,
+        "mtm-history",
     )
 
 

@@ -201,11 +201,6 @@ def summary_grid(rows: list[dict[str, Any]], params: dict[str, str]) -> html.Div
     for r in rows:
         key = (r["changing"], r["compare_group"])
         counts[key] = counts.get(key, 0) + 1
-    header = html.Tr(
-        [html.Th("Is it changing?", scope="col")]
-        + [html.Th(COMPARE_LABELS[c], scope="col") for c in COMPARE_ORDER]
-        + [html.Th("All", scope="col")]
-    )
     # The codes are fixed identifiers, so only the page's own parameters need encoding (a
     # national scorecard builds 21 of these links on every request).
     kept = _query(params)
@@ -241,17 +236,8 @@ def summary_grid(rows: list[dict[str, Any]], params: dict[str, str]) -> html.Div
     caption = (
         "Measures by whether they are changing (SPC) and how we compare (national quartile, A best)"
     )
-    return ui.scrolls(
-        html.Table(
-            className="govuk-table mtm-summary-grid",
-            children=[
-                html.Caption(caption, className="govuk-table__caption"),
-                html.Thead(header),
-                html.Tbody(body),
-            ],
-        ),
-        caption,
-    )
+    head = ["Is it changing?", *(COMPARE_LABELS[c] for c in COMPARE_ORDER), "All"]
+    return ui.table(caption, head, body, "mtm-summary-grid")
 
 
 def _query(params: dict[str, str | None]) -> str:
@@ -354,7 +340,7 @@ class Overview:
     """The parts of the scorecard that depend on the version alone, not on the filters."""
 
     counts: html.P
-    summary: html.Table
+    summary: html.Div
     areas: html.Ul
 
 
