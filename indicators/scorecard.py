@@ -344,10 +344,6 @@ def headline_first(breakdowns: list[str]) -> list[str]:
     return sorted(breakdowns, key=lambda b: (b != DEFAULT_BREAKDOWN, b)) or [DEFAULT_BREAKDOWN]
 
 
-#: The SPC chart's columns a measure page draws, in `spc.summary`'s names.
-CHART_COLUMNS = ("date", "value", "mean", "lpl", "upl", "point_type")
-
-
 def measure_page(
     ind: pd.Series,
     row: dict[str, Any],
@@ -360,7 +356,7 @@ def measure_page(
     from (its sheet, row and load). Stored with `encode_measure_page`, read with
     `decode_measure_page`."""
     return {
-        "chart": {column: chart[column] for column in CHART_COLUMNS} if chart else {},
+        "chart": {column: chart[column] for column in spc.CHART_COLUMNS} if chart else {},
         "trajectory": [
             [month.isoformat(), value]
             for month, value in trajectory
@@ -387,19 +383,11 @@ def encode_measure_page(page: dict[str, Any]) -> bytes:
 
 
 def decode_measure_page(stored: str | bytes) -> dict[str, Any]:
-    """A stored page with its chart as one record per point (``date`` ISO text, ``value``,
-    ``mean``, ``lpl``, ``upl``, None where missing, ``point_type``), as `spc.chart_points`
-    gives them: ``points``, ``trajectory`` and ``defined_in``."""
+    """A stored page with its chart as one record per point (`spc.chart_points`): ``points``,
+    ``trajectory`` and ``defined_in``."""
     page: dict[str, Any] = orjson.loads(stored)
     chart = page.pop("chart")
-    page["points"] = (
-        [
-            dict(zip(CHART_COLUMNS, point, strict=True))
-            for point in zip(*(chart[column] for column in CHART_COLUMNS), strict=True)
-        ]
-        if chart
-        else []
-    )
+    page["points"] = spc.chart_points(chart) if chart else []
     return page
 
 

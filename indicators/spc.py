@@ -878,31 +878,33 @@ def summary(  # noqa: PLR0917
     )
 
 
+#: The chart's columns that `summary` gives and a chart draws.
+CHART_COLUMNS: Final = ("date", "value", "mean", "lpl", "upl", "point_type")
+
+
 def chart_points(columns: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
-    """`summary`'s chart columns as one JSON-ready record per point: ``date`` (ISO text),
-    ``value``, ``mean``, ``lpl``, ``upl`` (None where missing) and ``point_type``."""
+    """`summary`'s chart columns, or the same columns as stored in JSON, as one JSON-ready record
+    per point: ``date`` (ISO text), ``value``, ``mean``, ``lpl``, ``upl`` (None where missing)
+    and ``point_type``."""
 
     def known(value: Any) -> Any:
         return None if isinstance(value, float) and math.isnan(value) else value
 
+    def iso(day: Any) -> str:
+        if isinstance(day, str):
+            return day
+        return (day.date() if isinstance(day, dt.datetime) else day).isoformat()
+
     return [
         {
-            "date": (d.date() if isinstance(d, dt.datetime) else d).isoformat(),
+            "date": iso(d),
             "value": known(v),
             "mean": known(m),
             "lpl": known(lo),
             "upl": known(up),
             "point_type": t,
         }
-        for d, v, m, lo, up, t in zip(
-            columns["date"],
-            columns["value"],
-            columns["mean"],
-            columns["lpl"],
-            columns["upl"],
-            columns["point_type"],
-            strict=True,
-        )
+        for d, v, m, lo, up, t in zip(*(columns[c] for c in CHART_COLUMNS), strict=True)
     ]
 
 
