@@ -27,6 +27,7 @@ from loaders.publish import (
     publish,
     replace_all_versioned,
     upsert_versioned,
+    warm_writer,
 )
 from loaders.template import template_workbook, write_row
 from loaders.validate import KnownIndicator, KnownPlan, Validated, validate_workbook
@@ -168,7 +169,11 @@ def indicators_in(snap: Snapshot | None) -> dict[str, KnownIndicator]:
 def validate_file(
     settings: Settings, source: bytes | Path, display_name: str, today: dt.date | None = None
 ) -> Validated:
-    """Validate against the version readers see now (indicators and plan ids of one version)."""
+    """Validate against the version readers see now (indicators and plan ids of one version).
+
+    A check is the step before a load, so the writer's DuckDB instance starts beside it.
+    """
+    warm_writer(settings)
     snap = Store.from_settings(settings).snapshot_if_any()
     validated = validate_workbook(
         source,

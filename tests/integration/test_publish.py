@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -277,6 +278,74 @@ def test_a_failure_while_the_scorecard_is_built_beside_the_write_keeps_the_previ
     assert list(publish.StorePaths(demo_settings.db_path).versions.glob(".staging-*")) == []
 
 
+def _staged_files_attached(settings: Settings) -> list[str]:
+    """Files the process's writer instance still has attached (none between loads)."""
+    engine = publish.writer_engine(settings)
+    rows = engine.execute(
+        "SELECT path FROM duckdb_databases() WHERE NOT internal AND path IS NOT NULL"
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def test_the_writer_leaves_no_file_attached_or_log_beside_a_version_whatever_the_outcome(
+    demo_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = make_workbook(
+        tmp_path / "m.xlsx", {"Actuals": [["lac_rate_per_10k", dt.date(2021, 6, 1), 77.0]]}
+    )
+    engine = publish.writer_engine(demo_settings)
+    assert load_workbook(demo_settings, book, "m.xlsx", "a", today=TODAY).summary is not None
+    assert publish.writer_engine(demo_settings) is engine  # kept for the next load
+    assert _staged_files_attached(demo_settings) == []
+    versions = publish.StorePaths(demo_settings.db_path).versions
+    assert sorted(versions.glob("*.wal")) == []  # each commit wrote straight into the file
+    assert load_workbook(demo_settings, book, "m.xlsx", "a", today=TODAY).already_loaded_as
+    assert _staged_files_attached(demo_settings) == []
+
+    from loaders import precompute
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("the scorecard could not be built")
+
+    monkeypatch.setattr(precompute, "scorecard_frame", broken)
+    other = make_workbook(
+        tmp_path / "n.xlsx", {"Actuals": [["lac_rate_per_10k", dt.date(2021, 6, 1), 78.0]]}
+    )
+    with pytest.raises(RuntimeError, match="could not be built"):
+        load_workbook(demo_settings, other, "n.xlsx", "a", today=TODAY)
+    assert publish.writer_engine(demo_settings) is engine  # rolled back and detached
+    assert _staged_files_attached(demo_settings) == []
+
+
+def test_a_writer_instance_that_cannot_detach_its_file_is_replaced(
+    empty_settings: Settings, tmp_path: Path
+) -> None:
+    engine = publish.writer_engine(empty_settings)
+    with publish._attached(tmp_path / "staged.duckdb", empty_settings) as con:
+        # Leave the connection where the usual detach cannot follow.
+        alias = con.execute("SELECT current_database()").fetchone()
+        assert alias is not None
+        con.execute("USE memory")
+        con.execute(f"DETACH {alias[0]}")
+    assert publish.writer_engine(empty_settings) is not engine
+    book = small_book(tmp_path / "m.xlsx")
+    assert load_workbook(empty_settings, book, "m.xlsx", "a", today=TODAY).summary is not None
+
+
+def test_checking_a_file_starts_the_writer_beside_it(
+    empty_settings: Settings, tmp_path: Path
+) -> None:
+    from loaders.ingest import validate_file
+
+    publish._discard_engine(empty_settings)
+    checked = validate_file(empty_settings, small_book(tmp_path / "m.xlsx"), "m.xlsx", TODAY)
+    assert checked.ok
+    for thread in threading.enumerate():
+        if thread.name == "mtm-writer-warm-up":
+            thread.join(10)
+    assert publish._engine_key(empty_settings) in publish._WRITERS.by_key
+
+
 @pytest.fixture(scope="module")
 def big_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 20k actual rows: a load long enough to be killed part-way."""
@@ -402,3 +471,26 @@ def test_upsert_into_a_table_with_nothing_current_adds_every_row_and_keeps_histo
         1,
     )
     assert ("a", 1.0, 3, 4) in _versions(con) and ("a", 1.5, 4, None) in _versions(con)
+
+
+def test_a_forked_child_starts_its_own_writer_and_can_load(
+    empty_settings: Settings, tmp_path: Path
+) -> None:
+    parent_engine = publish.writer_engine(empty_settings)
+    book = small_book(tmp_path / "m.xlsx")
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that forking a threaded process may deadlock: the case under test.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: a load must work without the parent's instance
+        code = 1
+        try:
+            fresh = publish.writer_engine(empty_settings) is not parent_engine
+            result = load_workbook(empty_settings, book, "m.xlsx", "child", today=TODAY)
+            code = 0 if fresh and result.summary is not None else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert publish.writer_engine(empty_settings) is parent_engine
+    assert Store(empty_settings.db_path).snapshot().version == 1
