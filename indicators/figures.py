@@ -63,10 +63,7 @@ def month_label(day: dt.date) -> str:
 
 def _month(iso: str | None) -> str:
     """`month_label` of an ISO date (or datetime) text; "" for none."""
-    if not iso:
-        return ""
-    dt.date.fromisoformat(iso[:10])  # refuses what is not a date, as strftime's parse did
-    return f"{MONTH_ABBREVIATIONS[int(iso[5:7])]} {iso[:4]}"
+    return month_label(dt.date.fromisoformat(iso[:10])) if iso else ""
 
 
 def comparator_label(

@@ -258,7 +258,7 @@ def keep_upload(uploads_dir: Path, sha256: str, data: bytes) -> Path:
     return final
 
 
-def _commit_and_checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+def _commit_load_rows(con: duckdb.DuckDBPyConnection) -> None:
     # The writer's checkpoint threshold makes this COMMIT write the rows into the file itself;
     # a CHECKPOINT after it would rewrite the file's metadata again (9 ms at 60k rows).
     con.execute("COMMIT")
@@ -277,7 +277,7 @@ def _precompute(con: duckdb.DuckDBPyConnection, load_id: int, settings: Settings
 
     inputs = scorecard_inputs(con, load_id, settings)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mtm-writer") as writer:
-        written = writer.submit(_commit_and_checkpoint, con)
+        written = writer.submit(_commit_load_rows, con)
         try:
             frame = scorecard_frame(inputs, load_id)
         finally:

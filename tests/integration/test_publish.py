@@ -266,7 +266,7 @@ def test_a_failure_while_the_scorecard_is_built_beside_the_write_keeps_the_previ
         def full_disk(con: object) -> None:
             raise duckdb.IOException("could not write: No space left on device")
 
-        monkeypatch.setattr(publish, "_commit_and_checkpoint", full_disk)
+        monkeypatch.setattr(publish, "_commit_load_rows", full_disk)
         expected = publish.PublishFailed
     book = make_workbook(
         tmp_path / "m.xlsx", {"Actuals": [["lac_rate_per_10k", dt.date(2021, 6, 1), 77.0]]}
