@@ -52,6 +52,22 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
+def is_page_path(path: str) -> bool:
+    """Whether an address names a page of the dashboard: a registered path, or a path template
+    (`/measure/<indicator_id>`) with every fixed part matching; never the not-found page."""
+    parts = path.strip("/").split("/")
+    for page in dash.page_registry.values():
+        if page["module"].rsplit(".", 1)[-1] == "not_found_404":
+            continue
+        pattern = (page.get("path_template") or page["path"]).strip("/").split("/")
+        if len(pattern) == len(parts) and all(
+            (want.startswith("<") and want.endswith(">") and bool(got)) or want == got
+            for want, got in zip(pattern, parts, strict=True)
+        ):
+            return True
+    return False
+
+
 def nav_items() -> list[tuple[str, str]]:
     account = _auth.current_account()
     role = account.role if account else ""
@@ -225,6 +241,21 @@ def create_app(settings: Settings | None = None) -> Dash:
         version = flask.g.get("data_version")
         if version is not None:
             response.headers["X-MTM-Data-Version"] = str(version)
+        return response
+
+    catch_all = app.config.routes_pathname_prefix + "<path:path>"
+
+    @server.after_request
+    def status_of_unknown_pages(response: flask.Response) -> flask.Response:
+        # Dash answers every address with its page shell (status 200) and picks the page in the
+        # browser; a mistyped or stale link should be a 404 for bookmarks, crawlers and logs.
+        request = flask.request
+        if (
+            request.endpoint == catch_all
+            and response.status_code == 200
+            and not is_page_path(request.path)
+        ):
+            response.status_code = 404
         return response
 
     return app

@@ -134,6 +134,17 @@ def test_page_loads_without_browser_errors(page: Page, path: str) -> None:
     assert errors == [], f"{path}: browser errors:\n" + "\n".join(errors)
 
 
+def test_a_mistyped_address_is_a_404_that_shows_the_not_found_page(page: Page) -> None:
+    errors = watch_errors(page)
+    response = page.goto("/measures/lac_rate_per_10k", wait_until="networkidle")
+    assert response is not None and response.status == 404
+    expect(page.locator("main h1")).to_have_text("Page not found")
+    expect(page.locator("main a[href='/']")).to_have_text("scorecard")
+    # The one error is Chromium reporting the 404 itself; the page's scripts raised nothing.
+    assert [e for e in errors if "status of 404" not in e] == []
+    assert len(errors) == 1
+
+
 def test_skip_link_is_first_tab_stop_and_moves_focus_to_main(page: Page) -> None:
     page.goto("/", wait_until="networkidle")
     expect(page.locator("main h1")).to_be_visible()

@@ -325,6 +325,45 @@ def test_routes_answer_with_html_lang_and_headers(client_as: Any, path: str) -> 
         assert b'<html lang="en-GB">' in response.data
 
 
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/plan", 200),
+        ("/plan/", 200),
+        ("/measure/lac_rate_per_10k", 200),
+        ("/area/early-help", 200),
+        ("/no-such-page", 404),
+        ("/measure", 404),
+        ("/measure/lac_rate_per_10k/extra", 404),
+        ("/plan/extra", 404),
+        ("/404", 404),
+        ("/not-found-404", 404),
+    ],
+)
+def test_an_address_that_is_no_page_answers_404_with_the_dashboard_shell(
+    client_as: Any, path: str, status: int
+) -> None:
+    response = client_as("demo-viewer").get(path)
+    assert response.status_code == status
+    # The browser still gets the shell, which shows the not-found page in the navigation.
+    assert b'<html lang="en-GB">' in response.data
+
+
+def test_a_signed_out_visitor_to_an_unknown_address_is_sent_to_sign_in(app: Any) -> None:
+    response = app.server.test_client().get("/no-such-page")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=%2Fno-such-page")
+
+
+def test_the_not_found_page_says_what_to_check_and_links_to_the_scorecard() -> None:
+    from indicators.pages import not_found_404
+
+    page = not_found_404.layout()
+    assert "Page not found" in text_in(page)
+    assert "check it is correct" in text_in(page)
+    assert [n.href for n in walk(page) if getattr(n, "href", None)] == ["/", "/plan"]
+
+
 def test_page_callback_reports_its_data_version(client_as: Any) -> None:
     client = client_as("demo-viewer")
     deps = json.loads(client.get("/_dash-dependencies").data)
