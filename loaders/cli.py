@@ -210,16 +210,17 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
     except StoreUnavailable:
         out.write(f"No store at {settings.db_path} yet: run `mtm load FILE` or start the app.\n")
         return EXIT_OK
-    loads = snap.query("loads")
+    # As Python values: in a frame, a text column's NULL beside text is NaN (pandas 3), not None.
+    loads = snap.records("loads")
     indicators = snap.query("indicators")
     actuals = snap.query("actuals")
     out.write(f"Store: {settings.db_path} -> {snap.path.name}\n")
     out.write(f"Version: load {snap.version}\n")
-    if not loads.empty:
-        last = loads.iloc[0]
+    if loads:
+        last = loads[0]
         out.write(
-            f"Last load: {last.kind} {last.file_name or ''} by {last.user_name} "
-            f"at {last.finished_at:%Y-%m-%d %H:%M} UTC\n"
+            f"Last load: {last['kind']} {escape(last['file_name'] or '', 80)} by "
+            f"{escape(last['user_name'], 40)} at {last['finished_at']:%Y-%m-%d %H:%M} UTC\n"
         )
     out.write(
         f"Indicators: {len(indicators):,} in {indicators['service_area'].nunique()} service areas\n"
@@ -241,24 +242,22 @@ def cmd_history(args: argparse.Namespace, out: TextIO) -> int:
     except StoreUnavailable:
         out.write("No loads yet.\n")
         return EXIT_OK
-    loads = snap.query("loads")
+    # As Python values, so a missing sha256 or rolls_back is null (a frame would give NaN).
+    loads = snap.records("loads")
     if args.json:
-        records = loads.assign(
-            started_at=loads["started_at"].astype(str), finished_at=loads["finished_at"].astype(str)
-        ).to_dict("records")
-        json.dump(records, out, indent=2, default=str)
+        json.dump(loads, out, indent=2, default=str, allow_nan=False)
         out.write("\n")
         return EXIT_OK
     out.write(
         f"{'load':>5}  {'when (UTC)':16}  {'kind':10}  {'user':12}  {'sha256':12}  "
         "file / what changed\n"
     )
-    for row in loads.itertuples():
-        sha = (row.sha256 or "")[:12]
+    for row in loads:
+        sha = (row["sha256"] or "")[:12]
         out.write(
-            f"{row.load_id:>5}  {row.finished_at:%Y-%m-%d %H:%M}  {row.kind:10}  "
-            f"{escape(row.user_name, 12):12}  {sha:12}  "
-            f"{escape(row.file_name or '', 40)} {escape(row.message, 120)}\n"
+            f"{row['load_id']:>5}  {row['finished_at']:%Y-%m-%d %H:%M}  {row['kind']:10}  "
+            f"{escape(row['user_name'], 12):12}  {sha:12}  "
+            f"{escape(row['file_name'] or '', 40)} {escape(row['message'], 120)}\n"
         )
     return EXIT_OK
 

@@ -74,6 +74,36 @@ def test_load_prints_what_changed_then_already_loaded(
     assert code == 0 and "Version: load 3" in text
 
 
+def _strict_json(text: str) -> object:
+    def refuse(constant: str) -> object:
+        raise AssertionError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_history_and_status_show_loads_without_a_file_or_sha_as_blank(
+    demo_settings: Settings, tmp_path: Path
+) -> None:
+    """A benchmarks load has no sha256 and a rollback no file: beside loads that have them, those
+    are null in JSON and blank in text (never NaN, never a crash)."""
+    assert run(demo_settings, "load", str(good_book(tmp_path / "june.xlsx")))[0] == 0
+    assert run(demo_settings, "rollback", "3", "--user", "dana")[0] == 0
+    code, text = run(demo_settings, "history", "--json")
+    history = _strict_json(text)
+    assert code == 0 and isinstance(history, list)
+    by_kind = {h["kind"]: h for h in history}
+    assert [h["load_id"] for h in history] == [4, 3, 2, 1]
+    assert by_kind["benchmarks"]["sha256"] is None
+    assert by_kind["rollback"]["rolls_back"] == 3 and by_kind["rollback"]["file_name"] is None
+    assert by_kind["workbook"]["rolls_back"] is None
+    code, text = run(demo_settings, "history")
+    lines = text.splitlines()
+    assert code == 0 and len(lines) == 5 and "nan" not in text.casefold()
+    assert lines[1].split()[:4] == ["4", *lines[1].split()[1:3], "rollback"]
+    code, text = run(demo_settings, "status")
+    assert code == 0 and "Last load: rollback  by dana" in text and "nan" not in text
+
+
 def test_prefilled_template_lists_every_indicator_and_loads_as_no_change(
     demo_settings: Settings, tmp_path: Path
 ) -> None:
