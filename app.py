@@ -52,20 +52,42 @@ NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-def is_page_path(path: str) -> bool:
-    """Whether an address names a page of the dashboard: a registered path, or a path template
-    (`/measure/<indicator_id>`) with every fixed part matching; never the not-found page."""
+def page_at(path: str) -> tuple[dict[str, Any], dict[str, str]] | None:
+    """The registered page an address names, with its path variables (`/measure/<indicator_id>`
+    gives `{"indicator_id": ...}`); None for no page. The not-found page is no page."""
     parts = path.strip("/").split("/")
     for page in dash.page_registry.values():
         if page["module"].rsplit(".", 1)[-1] == "not_found_404":
             continue
         pattern = (page.get("path_template") or page["path"]).strip("/").split("/")
-        if len(pattern) == len(parts) and all(
-            (want.startswith("<") and want.endswith(">") and bool(got)) or want == got
-            for want, got in zip(pattern, parts, strict=True)
-        ):
-            return True
-    return False
+        if len(pattern) != len(parts):
+            continue
+        variables: dict[str, str] = {}
+        for want, got in zip(pattern, parts, strict=True):
+            if want.startswith("<") and want.endswith(">") and got:
+                variables[want[1:-1]] = got
+            elif want != got:
+                break
+        else:
+            return page, variables
+    return None
+
+
+def names_nothing(path: str, as_of: str | None) -> bool:
+    """Whether an address shows only a "not found": no such page, no version `as_of` names on a
+    page that reads one, or no such measure or area in that version (the page's `exists`)."""
+    found = page_at(path)
+    if found is None:
+        return True
+    page, variables = found
+    exists = page.get("exists")
+    if not page.get("versioned") or (exists is None and not as_of):
+        return False
+    try:
+        snap = _context.snapshot(as_of)
+    except _context.AsOfError:
+        return True
+    return exists is not None and not exists(snap, **variables)
 
 
 def nav_items() -> list[tuple[str, str]]:
@@ -243,7 +265,8 @@ def create_app(settings: Settings | None = None) -> Dash:
             response.headers["X-MTM-Data-Version"] = str(version)
         return response
 
-    catch_all = app.config.routes_pathname_prefix + "<path:path>"
+    prefix = app.config.routes_pathname_prefix
+    page_shell = {prefix, prefix + "<path:path>"}  # Dash's index and its catch-all
 
     @server.after_request
     def status_of_unknown_pages(response: flask.Response) -> flask.Response:
@@ -251,9 +274,9 @@ def create_app(settings: Settings | None = None) -> Dash:
         # browser; a mistyped or stale link should be a 404 for bookmarks, crawlers and logs.
         request = flask.request
         if (
-            request.endpoint == catch_all
+            request.endpoint in page_shell
             and response.status_code == 200
-            and not is_page_path(request.path)
+            and names_nothing(request.path, request.args.get("as_of"))
         ):
             response.status_code = 404
         return response

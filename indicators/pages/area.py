@@ -12,8 +12,23 @@ from indicators.pages import _components as ui
 from indicators.pages import _context
 from indicators.pages import _plan_components as plan_parts
 from indicators.pages.scorecard import grid
+from indicators.store import Snapshot
 
-dash.register_page(__name__, path_template="/area/<area>", title="Service area", name="Area")
+
+def area_exists(snap: Snapshot, *, area: str) -> bool:
+    """Whether the version has a service area with this slug (an address naming none answers
+    404)."""
+    return area in {ui.slug(name) for name in snap.query("service_areas")["service_area"]}
+
+
+dash.register_page(
+    __name__,
+    path_template="/area/<area>",
+    title="Service area",
+    name="Area",
+    versioned=True,
+    exists=area_exists,
+)
 
 
 def small_multiple(row: dict[str, Any]) -> html.Div:

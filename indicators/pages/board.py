@@ -23,7 +23,7 @@ from indicators.pages import _context
 from loaders.exports import content
 from loaders.exports.data import Board, ExportError, Options, as_of_date, open_board
 
-dash.register_page(__name__, path="/board", title="Improvement board", name="Board")
+dash.register_page(__name__, path="/board", title="Improvement board", name="Board", versioned=True)
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 #: Linked actions listed on a slide; the rest are counted (the plan page lists them all).

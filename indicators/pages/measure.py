@@ -22,10 +22,22 @@ from indicators import figures
 from indicators.pages import _auth, _context
 from indicators.pages import _components as ui
 from indicators.pages import _plan_components as plan_parts
+from indicators.store import Snapshot
 from loaders.ops import Account
 
+
+def measure_exists(snap: Snapshot, *, indicator_id: str) -> bool:
+    """Whether the version has the measure (an address naming none answers 404)."""
+    return bool(snap.records("has_measure", indicator_id=indicator_id))
+
+
 dash.register_page(
-    __name__, path_template="/measure/<indicator_id>", title="Measure", name="Measure"
+    __name__,
+    path_template="/measure/<indicator_id>",
+    title="Measure",
+    name="Measure",
+    versioned=True,
+    exists=measure_exists,
 )
 
 

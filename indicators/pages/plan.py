@@ -26,7 +26,7 @@ from indicators.pages import _components as ui
 from indicators.pages import _plan_components as parts
 from loaders.ops import Account
 
-dash.register_page(__name__, path="/plan", title="Improvement plan", name="Plan")
+dash.register_page(__name__, path="/plan", title="Improvement plan", name="Plan", versioned=True)
 
 STATUS_FILTERS = (*rules.STATUSES, rules.OVERDUE)
 STATUS_FILTER_LABELS = {**rules.STATUS_LABEL, rules.OVERDUE: "Overdue"}

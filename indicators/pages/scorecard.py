@@ -18,7 +18,8 @@ from indicators.pages import _components as ui
 from indicators.pages import _context
 from indicators.store import KeptPerVersion
 
-dash.register_page(__name__, path="/", title="Scorecard", name="Scorecard")
+# versioned: the page reads the version `?as_of=` names (an address naming none answers 404).
+dash.register_page(__name__, path="/", title="Scorecard", name="Scorecard", versioned=True)
 
 RAG_ORDER = ("red", "amber", "green", "grey")
 CHANGING_ORDER = ("improvement", "no_significant_change", "concern")

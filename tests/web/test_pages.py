@@ -338,6 +338,15 @@ def test_routes_answer_with_html_lang_and_headers(client_as: Any, path: str) -> 
         ("/plan/extra", 404),
         ("/404", 404),
         ("/not-found-404", 404),
+        ("/measure/no_such_measure", 404),
+        ("/measure/lac_rate_per_10k?breakdown=Nowhere", 200),  # shows the headline instead
+        ("/area/nowhere", 404),
+        ("/?as_of=load:999", 404),
+        ("/?as_of=not-a-date", 404),
+        ("/board?as_of=load:999", 404),
+        ("/?as_of=load:1", 200),
+        ("/plan?as_of=2100-01-01", 200),
+        ("/accessibility?as_of=load:999", 200),  # a page that reads no version ignores it
     ],
 )
 def test_an_address_that_is_no_page_answers_404_with_the_dashboard_shell(
@@ -345,7 +354,7 @@ def test_an_address_that_is_no_page_answers_404_with_the_dashboard_shell(
 ) -> None:
     response = client_as("demo-viewer").get(path)
     assert response.status_code == status
-    # The browser still gets the shell, which shows the not-found page in the navigation.
+    # The browser still gets the shell, which shows the page's own "not found" message.
     assert b'<html lang="en-GB">' in response.data
 
 
