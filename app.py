@@ -252,7 +252,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.index_string = INDEX_TEMPLATE
     app.layout = functools.partial(shell, settings, demo)  # per request: who is signed in
     server: flask.Flask = app.server
-    server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
+    server.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     _auth.init_auth(app, settings, ops_db, demo=demo)
     register_admin_routes(server)
     register_data_routes(server)

@@ -195,3 +195,22 @@ class LoadSummary:
     periods: tuple[str, ...] = ()
     not_supplied: int = 0
     message: str = ""
+
+
+def upload_too_big(name: str, size: int, limit: int) -> str:
+    """Why a file of `size` bytes is refused when the limit is `limit` MB (the upload page, and
+    assets/upload.js in the browser, word it the same)."""
+    return (
+        f"{name} is {_size_over(size, limit)}: the largest workbook accepted is {limit} MB. "
+        "Delete unused sheets and rows and save it again, or ask an administrator to raise "
+        "max_upload_mb."
+    )
+
+
+def _size_over(size: int, limit_mb: int) -> str:
+    """The size in MB with the fewest decimals that still show it is over the limit."""
+    for places in (1, 2, 3):
+        shown = f"{size / 1024 / 1024:.{places}f}"
+        if float(shown) > limit_mb:
+            return f"{shown} MB"
+    return f"{size:,} bytes"

@@ -41,7 +41,7 @@ SETTINGS_DECLARED: tuple[Setting, ...] = (
     Setting(
         "board_meeting_date", str, "Last board meeting (YYYY-MM-DD): revisions since are marked."
     ),
-    Setting("max_upload_mb", int, "Largest upload accepted, in MB (larger gets HTTP 413)."),
+    Setting("max_upload_mb", int, "Largest workbook accepted for upload, in MB."),
     Setting("max_zip_entries", int, "Most parts a workbook may contain."),
     Setting("max_unpacked_mb", int, "Largest total unpacked size of a workbook, in MB."),
     Setting("max_compression_ratio", int, "Largest compression ratio of any workbook part."),
@@ -125,6 +125,17 @@ class Settings:
     @property
     def db_path(self) -> Path:
         return self.path("db")
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The largest request body the server reads (beyond it: HTTP 413). An upload reaches
+        the server base64-encoded (4 bytes for every 3) inside a callback's JSON, so a workbook
+        of the largest size must fit, with room for the rest of that JSON."""
+        return -(-self.max_upload_bytes // 3) * 4 + 1024 * 1024
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **_coerce_all(overrides, "override"))

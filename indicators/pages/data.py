@@ -23,6 +23,7 @@ import flask
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
+from indicators.domain import upload_too_big
 from indicators.pages import _auth, _context
 from indicators.pages import _components as ui
 from loaders.ingest import load_workbook, validate_file
@@ -193,6 +194,13 @@ def on_upload(contents: str | None, filename: str | None) -> tuple[Any, str | No
     except (binascii.Error, ValueError):
         return ui.error_panel("The upload was damaged", "Try uploading the file again."), None
     settings = _context.settings()
+    if len(raw) > settings.max_upload_bytes:
+        # The browser refuses such a file before sending it (assets/upload.js); this is for
+        # any other client.
+        _auth.audit("upload", "rejected", name, f"{len(raw):,} bytes: over the size limit")
+        return ui.error_panel(
+            "The file is too big", upload_too_big(name, len(raw), settings.max_upload_mb)
+        ), None
     validated = validate_file(settings, raw, name)
     if not validated.ok:
         _auth.audit("upload", "rejected", name, f"{len(validated.problems)} problems")
@@ -492,7 +500,7 @@ def layout(*, message: str | None = None, **_: Any) -> html.Div:
             dcc.Upload(
                 id="upload",
                 accept=".xlsx",
-                max_size=_context.settings().max_upload_mb * 1024 * 1024,
+                max_size=_context.settings().max_upload_bytes,
                 className="mtm-upload",
                 # assets/upload.js names the file input by these ids (dcc.Upload cannot).
                 children=html.Div(
@@ -509,10 +517,16 @@ def layout(*, message: str | None = None, **_: Any) -> html.Div:
                             "checked first: nothing is published until you confirm.",
                             id="upload-hint",
                             className="govuk-body-s",
+                            **{
+                                "data-max-bytes": str(_context.settings().max_upload_bytes),
+                                "data-max-mb": str(_context.settings().max_upload_mb),
+                            },
                         ),
                     ]
                 ),
             ),
+            # dcc.Upload drops a file over max_size without a word: assets/upload.js says so here.
+            html.P(id="upload-refused", className="mtm-upload-refused", role="alert"),
             dcc.Store(id="staged-token"),
             dcc.Loading(
                 type="default",

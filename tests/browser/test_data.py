@@ -96,3 +96,42 @@ def test_a_bad_workbook_gets_the_whole_report_and_nothing_to_publish(
     expect(page.get_by_role("button", name="Publish these changes")).to_have_count(0)
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     assert errors == [], "browser errors:\n" + "\n".join(errors)
+
+
+def test_a_file_over_the_limit_is_named_before_anything_is_sent(data_team: Page) -> None:
+    """dcc.Upload drops such a file silently; assets/upload.js says why, chosen or dropped,
+    in the words the server uses (indicators.domain.upload_too_big)."""
+    from indicators.domain import upload_too_big
+
+    page = data_team
+    errors = watch_errors(page)
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if "update-component" in r.url else None)
+    page.goto("/data", wait_until="networkidle")
+    limit = int(page.locator("#upload-hint").get_attribute("data-max-bytes") or 0)
+    assert limit == 25 * 1024 * 1024
+    sent.clear()
+    page.set_input_files(
+        "#upload input[type=file]",
+        files=[
+            {"name": "huge.xlsx", "mimeType": "application/zip", "buffer": b"PK" * (limit // 2 + 1)}
+        ],
+    )
+    refused = page.locator("#upload-refused")
+    # Two bytes over: the message gives the size in bytes, as the server would.
+    expect(refused).to_have_text(upload_too_big("huge.xlsx", limit + 2, 25))
+    expect(refused).to_be_visible()
+    page.wait_for_timeout(500)
+    assert sent == []  # the browser sent nothing
+    dropped = """([name, size]) => {
+        const files = new DataTransfer();
+        files.items.add(new File([new Uint8Array(size)], name));
+        document.querySelector("#upload-label").dispatchEvent(
+            new DragEvent("drop", {bubbles: true, cancelable: true, dataTransfer: files}));
+    }"""
+    page.evaluate(dropped, ["small.xlsx", 10])
+    expect(refused).to_have_text("")
+    expect(refused).to_be_hidden()
+    page.evaluate(dropped, ["dropped.xlsx", 30 * 1024 * 1024])
+    expect(refused).to_have_text(upload_too_big("dropped.xlsx", 30 * 1024 * 1024, 25))
+    assert errors == [], "browser errors:\n" + "\n".join(errors)

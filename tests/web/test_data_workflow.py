@@ -191,6 +191,34 @@ def test_an_upload_over_the_limit_gets_413(client_as: Callable[[str], Any], app:
     assert response.status_code == 413
 
 
+def test_the_request_limit_admits_a_largest_workbook_as_the_browser_sends_it(app: Any) -> None:
+    from indicators.pages import _context
+
+    settings = _context.settings()
+    body = len(
+        json.dumps({"contents": "data:x;base64," + "A" * (4 * -(-settings.max_upload_bytes // 3))})
+    )
+    assert app.server.config["MAX_CONTENT_LENGTH"] == settings.max_request_bytes
+    assert body < settings.max_request_bytes < body + 2 * 1024 * 1024
+
+
+def test_a_file_over_the_upload_limit_is_refused_with_its_size_and_the_limit(
+    client_as: Callable[[str], Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from indicators.pages import _context
+
+    small = _context.settings().with_overrides(max_upload_mb=1)
+    monkeypatch.setitem(_context._STATE, "settings", small)
+    client = client_as("demo-data-team")
+    path = workbooks.build("passes_all", tmp_path)
+    path.write_bytes(path.read_bytes() + b"\0" * (1024 * 1024))  # a zip with trailing bytes
+    text = text_of(upload(client, path))
+    assert "The file is too big" in text
+    size = path.stat().st_size / 1024 / 1024  # just over 1 MB: shown as more than the limit
+    assert f"{path.name} is {size:.2f} MB: the largest workbook accepted is 1 MB" in text
+    assert _auth.ops().audit_log()[0]["outcome"] == "rejected"
+
+
 def test_template_download(client_as: Callable[[str], Any]) -> None:
     client = client_as("demo-data-team")
     response = client.get("/data/template.xlsx?month=2021-07")
