@@ -55,7 +55,10 @@ class Progress:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(db=getattr(args, "db", None))
+    # A path typed on the command line means from here, as for every other command; settings
+    # files and variables keep theirs relative to the project, wherever the app is started.
+    db = getattr(args, "db", None)
+    return load_settings(db=str(Path(db).expanduser().absolute()) if db else None)
 
 
 def _user(args: argparse.Namespace) -> str:
@@ -381,7 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
-        command.add_argument("--db", help="the store (default: settings db, or MTM_DB)")
+        command.add_argument(
+            "--db", help="the store, from the current folder (default: settings db, or MTM_DB)"
+        )
         command.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
         )

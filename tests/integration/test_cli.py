@@ -16,7 +16,7 @@ import pytest
 from indicators.settings import Settings
 from indicators.store import Store
 from loaders.cli import main
-from tests.fixtures.workbooks import make_workbook
+from tests.fixtures.workbooks import build, make_workbook
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -102,6 +102,19 @@ def test_history_and_status_show_loads_without_a_file_or_sha_as_blank(
     assert lines[1].split()[:4] == ["4", *lines[1].split()[1:3], "rollback"]
     code, text = run(demo_settings, "status")
     assert code == 0 and "Last load: rollback  by dana" in text and "nan" not in text
+
+
+def test_a_relative_db_is_from_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    book = build("passes_all", tmp_path)
+    out = io.StringIO()
+    assert main(["load", "--db", "stores/mine.duckdb", book.name], out=out) == 0, out.getvalue()
+    assert (tmp_path / "stores" / "mine.duckdb").is_symlink()
+    assert not (PROJECT / "stores").exists()
+    assert main(["status", "--db", "stores/mine.duckdb"], out=(out := io.StringIO())) == 0
+    assert f"Store: {tmp_path / 'stores' / 'mine.duckdb'} ->" in out.getvalue()
 
 
 def test_prefilled_template_lists_every_indicator_and_loads_as_no_change(
