@@ -278,7 +278,8 @@ def cmd_rollback(args: argparse.Namespace, out: TextIO) -> int:
     _ops(args).audit(
         user, "rollback", "success", f"load {args.load_id}", f"published as load {summary.load_id}"
     )
-    out.write(f"Rolled back load {args.load_id}: {summary.message} (load {summary.load_id})\n")
+    # The message begins "rolled back load N: ..." (as the history shows it).
+    out.write(f"{summary.message[:1].upper()}{summary.message[1:]} (load {summary.load_id})\n")
     return EXIT_OK
 
 

@@ -272,21 +272,28 @@ def table_rows(sheet: str, frame: pd.DataFrame, user: str, now: dt.datetime) -> 
     return rows.reset_index(drop=True)
 
 
+#: What a table's rows are called in a load's message, in the order messages list them.
+ROWS_OF: dict[str, str] = {
+    "actuals": "actuals",
+    "comparators": "comparators",
+    "commentary": "comments",
+    "indicators": "indicator definitions",
+    "targets": "targets",
+    "actions": "actions",
+    "action_updates": "progress updates",
+    "recommendations": "recommendations",
+    "milestones": "milestones",
+    "milestone_judgements": "milestone judgements",
+    "plans": "plans",
+    "benchmarks": "published values",
+    "sn_groups": "statistical-neighbour rows",
+    "london_sub_regions": "London sub-region rows",
+}
+
+
 def describe_workbook_load(counts: dict[str, int], periods: list[str]) -> str:
     parts = []
-    for key, word in (
-        ("actuals", "actuals"),
-        ("comparators", "comparators"),
-        ("commentary", "comments"),
-        ("indicators", "indicator definitions"),
-        ("targets", "targets"),
-        ("actions", "actions"),
-        ("action_updates", "progress updates"),
-        ("recommendations", "recommendations"),
-        ("milestones", "milestones"),
-        ("milestone_judgements", "milestone judgements"),
-        ("plans", "plans"),
-    ):
+    for key, word in ROWS_OF.items():
         changed = counts.get(f"{key}_new", 0) + counts.get(f"{key}_revised", 0)
         if changed:
             parts.append(f"{changed:,} {word}")

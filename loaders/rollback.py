@@ -81,6 +81,18 @@ def _undo(con: duckdb.DuckDBPyConnection, undone: int, load_id: int) -> dict[str
     return counts
 
 
+def describe_rollback(undone: int, counts: dict[str, int]) -> str:
+    """ "rolled back load 3: 12 actuals withdrawn, 4 actuals restored" (as the history shows it)."""
+    from loaders.ingest import ROWS_OF
+
+    parts = []
+    for key, n in counts.items():
+        table, done = key.rsplit("_", 1)
+        if n and done in ("withdrawn", "restored"):  # not the new version's scorecard_rows
+            parts.append(f"{n:,} {ROWS_OF.get(table, table.replace('_', ' '))} {done}")
+    return f"rolled back load {undone}: " + ", ".join(parts)
+
+
 def rollback(settings: Settings, undone: int, user: str) -> LoadSummary:
     """Publish a version without load ``undone``'s changes."""
     try:
@@ -109,8 +121,5 @@ def rollback(settings: Settings, undone: int, user: str) -> LoadSummary:
         file_name=None,
         sha256=None,
         rolls_back=undone,
-        describe=lambda counts: (
-            f"rolled back load {undone}: "
-            + ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in counts.items() if n)
-        ),
+        describe=lambda counts: describe_rollback(undone, counts),
     )

@@ -76,5 +76,6 @@ def register_data_routes(server: flask.Flask) -> None:
             message = f"Load {load_id} was not rolled back: {exc}."
         else:
             _auth.audit("rollback", "success", f"load {load_id}", f"load {summary.load_id}")
-            message = f"Rolled back load {load_id}: {summary.message} (load {summary.load_id})."
+            said = summary.message  # "rolled back load N: ..."
+            message = f"{said[:1].upper()}{said[1:]}, published as load {summary.load_id}."
         return flask.redirect("/data?" + urllib.parse.urlencode({"message": message}))

@@ -89,6 +89,26 @@ def test_mtm_rollback(
     load = revise(demo_settings, tmp_path, 57.0, "e.xlsx")
     out = io.StringIO()
     assert main(["rollback", str(load), "--db", str(demo_settings.db_path)], out=out) == 0
-    assert f"Rolled back load {load}" in out.getvalue()
+    said = out.getvalue()
+    assert (
+        said
+        == f"Rolled back load {load}: 1 actuals restored, 1 actuals withdrawn (load {load + 1})\n"
+    )
+    assert said.count("olled back") == 1  # once, not "Rolled back load 4: rolled back load 4"
     assert main(["rollback", str(load), "--db", str(demo_settings.db_path)], out=out) == 2
     assert "already been rolled back" in capsys.readouterr().err
+
+
+def test_a_rollback_names_what_it_withdrew_in_the_loads_own_words() -> None:
+    from loaders.rollback import describe_rollback
+
+    counts = {
+        "benchmarks_restored": 0,
+        "benchmarks_withdrawn": 35_530,
+        "sn_groups_withdrawn": 1_530,
+    }
+    counts |= {"london_sub_regions_withdrawn": 33, "commentary_restored": 2, "scorecard_rows": 47}
+    assert describe_rollback(1, counts) == (
+        "rolled back load 1: 35,530 published values withdrawn, 1,530 statistical-neighbour "
+        "rows withdrawn, 33 London sub-region rows withdrawn, 2 comments restored"
+    )
