@@ -291,12 +291,18 @@ ROWS_OF: dict[str, str] = {
 }
 
 
+def rows_counted(n: int, table: str) -> str:
+    """ "3 comments", "1 comment": every word in ROWS_OF is a plural in -s."""
+    word = ROWS_OF.get(table, table.replace("_", " "))
+    return f"{n:,} {word[:-1] if n == 1 and word.endswith('s') else word}"
+
+
 def describe_workbook_load(counts: dict[str, int], periods: list[str]) -> str:
     parts = []
-    for key, word in ROWS_OF.items():
+    for key in ROWS_OF:
         changed = counts.get(f"{key}_new", 0) + counts.get(f"{key}_revised", 0)
         if changed:
-            parts.append(f"{changed:,} {word}")
+            parts.append(rows_counted(changed, key))
     text = ", ".join(parts) if parts else "no changes"
     if periods:
         span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"

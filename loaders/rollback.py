@@ -83,13 +83,13 @@ def _undo(con: duckdb.DuckDBPyConnection, undone: int, load_id: int) -> dict[str
 
 def describe_rollback(undone: int, counts: dict[str, int]) -> str:
     """ "rolled back load 3: 12 actuals withdrawn, 4 actuals restored" (as the history shows it)."""
-    from loaders.ingest import ROWS_OF
+    from loaders.ingest import rows_counted
 
     parts = []
     for key, n in counts.items():
         table, done = key.rsplit("_", 1)
         if n and done in ("withdrawn", "restored"):  # not the new version's scorecard_rows
-            parts.append(f"{n:,} {ROWS_OF.get(table, table.replace('_', ' '))} {done}")
+            parts.append(f"{rows_counted(n, table)} {done}")
     return f"rolled back load {undone}: " + ", ".join(parts)
 
 

@@ -63,7 +63,7 @@ def test_load_prints_what_changed_then_already_loaded(
     book = good_book(tmp_path / "june.xlsx")
     code, text = run(demo_settings, "load", str(book), "--user", "dana")
     assert code == 0
-    assert "Loaded: 1 actuals for 2021-06 (load 3)" in text
+    assert "Loaded: 1 actual for 2021-06 (load 3)" in text
     code, text = run(demo_settings, "load", str(book))
     assert code == 0 and "already loaded as load 3" in text
     code, text = run(demo_settings, "history", "--json")

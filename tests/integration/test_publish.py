@@ -150,7 +150,7 @@ def test_revision_supersedes_and_the_earlier_version_stays_readable(
         empty_settings, small_book(tmp_path / "b.xlsx", bump=3.0), "b.xlsx", "b", today=TODAY
     )
     assert second.summary is not None
-    assert "1 actuals" in second.summary.message
+    assert "1 actual " in second.summary.message
     snap = Store(empty_settings.db_path).snapshot()
     assert snap.version == 2
 

@@ -40,7 +40,7 @@ def test_rollback_restores_and_keeps_history(demo_settings: Settings, tmp_path: 
     assert june_value(demo_settings) == 55.5
     summary = rollback(demo_settings, load, "dana")
     assert summary.load_id == load + 1
-    assert "1 actuals restored" in summary.message and "1 actuals withdrawn" in summary.message
+    assert "1 actual restored" in summary.message and "1 actual withdrawn" in summary.message
     assert june_value(demo_settings) == original
     assert june_value(demo_settings, version=load) == 55.5  # as the board saw it then
     loads = Store.from_settings(demo_settings).snapshot().query("loads")
@@ -92,7 +92,7 @@ def test_mtm_rollback(
     said = out.getvalue()
     assert (
         said
-        == f"Rolled back load {load}: 1 actuals restored, 1 actuals withdrawn (load {load + 1})\n"
+        == f"Rolled back load {load}: 1 actual restored, 1 actual withdrawn (load {load + 1})\n"
     )
     assert said.count("olled back") == 1  # once, not "Rolled back load 4: rolled back load 4"
     assert main(["rollback", str(load), "--db", str(demo_settings.db_path)], out=out) == 2
@@ -108,7 +108,9 @@ def test_a_rollback_names_what_it_withdrew_in_the_loads_own_words() -> None:
         "sn_groups_withdrawn": 1_530,
     }
     counts |= {"london_sub_regions_withdrawn": 33, "commentary_restored": 2, "scorecard_rows": 47}
+    counts |= {"action_updates_withdrawn": 1}
     assert describe_rollback(1, counts) == (
         "rolled back load 1: 35,530 published values withdrawn, 1,530 statistical-neighbour "
-        "rows withdrawn, 33 London sub-region rows withdrawn, 2 comments restored"
+        "rows withdrawn, 33 London sub-region rows withdrawn, 2 comments restored, "
+        "1 progress update withdrawn"
     )

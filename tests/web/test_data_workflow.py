@@ -104,7 +104,7 @@ def test_confirming_publishes_the_rows_already_checked(
     client = client_as("demo-data-team")
     token = stage_june_count(client, tmp_path / "once.xlsx", 466)
     published = confirm(client, token)
-    assert "Loaded: 1 actuals for 2021-06" in text_of(published)
+    assert "Loaded: 1 actual for 2021-06" in text_of(published)
     assert workbook_checks == ["once.xlsx"]  # read and checked once, at upload
 
 
@@ -120,7 +120,7 @@ def test_a_load_landing_before_confirmation_means_the_file_is_checked_again(
     )
     assert load_workbook(settings_of(app), between, between.name, "someone-else").ok
     published = confirm(client, token)
-    assert "Loaded: 1 actuals for 2021-06" in text_of(published)
+    assert "Loaded: 1 actual for 2021-06" in text_of(published)
     assert workbook_checks == ["late.xlsx", "between.xlsx", "late.xlsx"]
 
 
