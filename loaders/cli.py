@@ -441,6 +441,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if not args.command:
         parser.print_help(out)
         return EXIT_USAGE
+    if not args.debug:
+        # The fast reader reports a cell no date can hold by panicking (caught and explained as
+        # a problem); Rust would print its stack to the terminal first. Read at the first panic.
+        os.environ["RUST_BACKTRACE"] = "0"
     try:
         return COMMANDS[args.command](args, out)
     except KeyboardInterrupt:

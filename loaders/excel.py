@@ -21,8 +21,11 @@ Order of work, and why:
    and the row where the sheet's data starts. The worker looks with RE2 passes over each 4 MB
    chunk and runs Python regexes only on a chunk where RE2 found something, so a clean
    600k-row sheet costs no Python work per row. `ReadLimits.verify_before_parsing` (default
-   on) makes the reader wait until a sheet has inflated within its declared size before
-   fastexcel reads it; see its comment for the cost.
+   on) makes the reader wait until a sheet has inflated within its declared size, and its
+   range is known to be readable, before fastexcel reads it; see its comment for the cost.
+   fastexcel builds every cell from a sheet's first value to its last as one block, so one
+   value typed far away (XFD60000) would take the process down: a sheet whose values span
+   more than `MAX_RANGE_CELLS` is refused, naming that cell (`_check_range`).
 3. fastexcel reads the sheet with every column as text (`dtypes="string"`) and reports Excel
    error cells with their positions. fastexcel never trusts the declared `<dimension>`: a sheet
    claiming `A1:C2` is read to its last row (there is a fixture for this).
@@ -50,6 +53,7 @@ import functools
 import hashlib
 import io
 import posixpath
+import queue
 import re
 import struct
 import zipfile
@@ -98,20 +102,21 @@ class ReadLimits:
     ratio_min_size: int = 1 * MB
     # fastexcel ignores the sizes (and CRCs) a zip declares: a sheet that claims 1 MB but
     # inflates to 10 GB is parsed to the end. When this is on, each data sheet is inflated and
-    # measured before fastexcel reads it: at 60k Actuals rows a read costs about 1.44x a bare
-    # fastexcel read instead of 1.28x. When off, the same check runs alongside the parse and
-    # still rejects the file, but only after fastexcel has spent the time and memory.
+    # measured, and its range checked, before fastexcel reads it: at 60k Actuals rows a read
+    # costs about 1.44x a bare fastexcel read instead of 1.28x. When off, the same checks run
+    # alongside the parse and still reject the file, but only after fastexcel has spent the
+    # time and memory; only the range check still comes first. For tests only.
     verify_before_parsing: bool = True
 
 
 class WorkbookRejected(Exception):
     """The file cannot be read at all. `str()` is the one-line reason for the data officer."""
 
-    def __init__(self, message: str, rule: str) -> None:
+    def __init__(self, message: str, rule: str, *, sheet: str = "", cell: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.rule = rule
-        self.problems: list[Problem] = [Problem(message=message, rule=rule)]
+        self.problems: list[Problem] = [Problem(message=message, sheet=sheet, cell=cell, rule=rule)]
         # Filled in by read_workbook when known, so an audit log can record the rejection.
         self.sha256 = ""
         self.size = 0
@@ -667,6 +672,18 @@ _BODY_DTD = r"<!(?i:doctype|entity)"
 _ANY_HINT = rf"<{_P}f[\s>/]|<{_P}mergeCell[\s/>]|{_BODY_DTD}"
 _ANY_FINDING = rf"{_FORMULA_NO_VALUE}|<{_P}mergeCell[\s/>]|{_BODY_DTD}"
 
+# Cells and rows that could make fastexcel's range (it builds every cell from the first value
+# to the last, as one block) huge: a cell in column AA or beyond or in row 1,000,000 or beyond,
+# and a cell or row whose first attribute is not r= (its place is then counted, not written).
+# Without any of them the block is at most 26 columns by 999,999 rows.
+_RANGE_HINT = (
+    rf"<{_P}c\s+r=\"(?:[A-Z]{{2,}}[0-9]|[A-Z]+[0-9]{{7,}}\")|<{_P}row\s+r=\"[0-9]{{7,}}\""
+    rf"|<{_P}(?:c|row)(?:>|/>|\s+(?:[^r\s/>]|r[^=]))"
+)
+#: The largest block of cells a data sheet may span: 26 columns by 1,000,000 rows (about 1.1 GB
+#: in fastexcel; a 600k-row Actuals sheet is 4.2 million).
+MAX_RANGE_CELLS = 26_000_000
+
 _FORMULA_NO_VALUE_RE = re.compile(_FORMULA_NO_VALUE.encode())
 _MERGE_RE = re.compile(_MERGE.encode())
 _BODY_DTD_RE = re.compile(_BODY_DTD.encode())
@@ -685,6 +702,7 @@ class _SheetScan:
     formula_cells: list[tuple[str, int]] = field(default_factory=list)  # (letters, row)
     merges: list[str] = field(default_factory=list)  # "A1:B2"
     rows_before: int = 0  # <row> elements seen before the first value (rows without r=)
+    range_hint: bool = False  # a cell or row that could make the range huge (_RANGE_HINT)
 
 
 def _binary_array(buffer: bytes | memoryview) -> pa.Array:
@@ -695,9 +713,22 @@ def _binary_array(buffer: bytes | memoryview) -> pa.Array:
     )
 
 
-def _scan_worksheet(package: _Package, info: zipfile.ZipInfo) -> _SheetScan:
-    """Inflate one worksheet chunk by chunk and collect what fastexcel cannot see."""
-    return _placed(_scan_chunks(package.chunks(info)), package, info)
+def _scan_worksheet(
+    package: _Package, info: zipfile.ZipInfo, title: str, *, range_check: bool = True
+) -> _SheetScan:
+    """Inflate one worksheet chunk by chunk and collect what fastexcel cannot see, including
+    (with `range_check`) whether its range is too big to read (inflating it a second time
+    only if it might be)."""
+    scan = _scan_chunks(package.chunks(info), range_check=range_check)
+    if scan.range_hint:
+        _check_range(title, package.chunks(info))
+    return _placed(scan, package, info)
+
+
+def _range_only(package: _Package, info: zipfile.ZipInfo, title: str) -> None:
+    """Just the range check, before parsing, when the other checks run alongside the parse."""
+    if _needs_range_check(package.chunks(info, check_crc=False)):
+        _check_range(title, package.chunks(info, check_crc=False))
 
 
 def _placed(scan: _SheetScan, package: _Package, info: zipfile.ZipInfo) -> _SheetScan:
@@ -707,12 +738,33 @@ def _placed(scan: _SheetScan, package: _Package, info: zipfile.ZipInfo) -> _Shee
     return scan
 
 
-def _inflate(package: _Package, info: zipfile.ZipInfo) -> tuple[deque[bytes], int]:
-    """Inflate a whole worksheet, proving it is no bigger than declared, keeping the chunks.
+def _inflate(package: _Package, info: zipfile.ZipInfo, title: str) -> tuple[deque[bytes], int]:
+    """Inflate a whole worksheet, proving it is no bigger than declared and that its range can
+    be read (`_check_range`), keeping the chunks.
 
     Only this delays fastexcel, so the CRC is left to the scan that runs alongside the parse.
+    The range hint runs on a second thread, each chunk as soon as it is inflated (zlib and RE2
+    both release the GIL), so it adds about one chunk's check, not a whole pass (16 ms at 60k
+    rows).
     """
-    return deque(package.chunks(info, check_crc=False)), info.CRC
+    if info.file_size <= _INFLATE_OUT:
+        chunks = deque(package.chunks(info, check_crc=False))
+        hinted = _needs_range_check(chunks)
+    else:
+        chunks = deque()
+        feed: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-range") as side:
+            hint = side.submit(_needs_range_check, iter(feed.get, None))
+            try:
+                for piece in package.chunks(info, check_crc=False):
+                    chunks.append(piece)
+                    feed.put(piece)
+            finally:
+                feed.put(None)
+            hinted = hint.result()
+    if hinted:
+        _check_range(title, list(chunks))
+    return chunks, info.CRC
 
 
 def _scan_inflated(
@@ -734,14 +786,23 @@ def _scan_inflated(
     return _placed(scan, package, info)
 
 
-def _scan_chunks(chunks: Iterable[bytes]) -> _SheetScan:
-    """Collect what fastexcel cannot see from a worksheet's inflated chunks.
-
-    Chunks are cut just after a `</row>` so no cell straddles two of them; the few bytes of
-    an unfinished row are carried into the next chunk. Only those few bytes are copied: the
-    bulk of each chunk is scanned in place through a memoryview.
-    """
+def _scan_chunks(chunks: Iterable[bytes], *, range_check: bool = False) -> _SheetScan:
+    """Collect what fastexcel cannot see from a worksheet's inflated chunks (and, with
+    `range_check`, whether `_RANGE_HINT` appears)."""
     scan = _SheetScan()
+    for segment in _row_segments(chunks):
+        _scan_segment(segment, scan)
+        if range_check and not scan.range_hint:
+            scan.range_hint = _matches(segment, _RANGE_HINT)
+    return scan
+
+
+def _row_segments(chunks: Iterable[bytes]) -> Iterator[bytes | memoryview]:
+    """A worksheet's inflated chunks re-cut just after a `</row>`, so no cell straddles two.
+
+    The few bytes of an unfinished row are carried into the next segment. Only those few bytes
+    are copied: the bulk of each chunk is passed on in place through a memoryview.
+    """
     carry = b""
     for piece in chunks:
         view = memoryview(piece)
@@ -749,14 +810,92 @@ def _scan_chunks(chunks: Iterable[bytes]) -> _SheetScan:
         if head_end < 0:
             carry += piece
             continue
-        _scan_segment(carry + piece[:head_end], scan)
+        yield carry + piece[:head_end]
         tail_start = _last_row_end(piece)
         if tail_start > head_end:
-            _scan_segment(view[head_end:tail_start], scan)
+            yield view[head_end:tail_start]
         carry = piece[tail_start:]
     if carry:
-        _scan_segment(carry, scan)
-    return scan
+        yield carry
+
+
+def _matches(segment: bytes | memoryview, pattern: str) -> bool:
+    """Whether an RE2 pattern occurs in the segment (pyarrow, without the GIL)."""
+    return bool(pc.match_substring_regex(_binary_array(segment), pattern)[0].as_py())
+
+
+def _needs_range_check(chunks: Iterable[bytes]) -> bool:
+    return any(_matches(segment, _RANGE_HINT) for segment in _row_segments(chunks))
+
+
+def _content_extent(chunks: Iterable[bytes]) -> tuple[tuple[int, int], tuple[int, int], str] | None:
+    """(first and last row, first and last column, 0-based) of the cells with any content, and
+    the reference of the cell farthest out; None for a sheet with none. Raises WorkbookRejected
+    for XML that is not well-formed: fastexcel reads past such damage, so the block it would
+    build cannot be known. Positions follow the spec where r= is left out: a row
+    follows the row before it, a cell the cell before it. A streaming pass in Python, so it
+    runs only for a sheet `_RANGE_HINT` flags."""
+    rows: list[int] = []
+    columns: list[int] = []
+    farthest: dict[str, tuple[int, int]] = {}
+    row_number, column = 0, -1
+    try:
+        for event, element in SafeET.iterparse(
+            _ChunkReader(chunks), events=("start", "end"), forbid_dtd=True
+        ):
+            name = _local(element.tag)
+            if event == "start" and name == "row":
+                number = element.get("r") or ""
+                row_number = int(number) if number.isdigit() else row_number + 1
+                column = -1
+            elif event == "start" and name == "c":
+                ref = _CELL_REF_PARTS.fullmatch(element.get("r") or "")
+                if ref:  # any length: a writer's "ZZZZZZ2" is read as that far column
+                    column = functools.reduce(lambda n, ch: n * 26 + ord(ch) - 64, ref[1], 0) - 1
+                    row_number = int(ref.group(2)) if ref.group(2) else row_number
+                else:
+                    column += 1
+            elif event == "end" and name == "c":
+                if len(element):  # any content: a value, inline text or a formula
+                    rows.append(row_number)
+                    columns.append(column)
+                    if column > farthest.get("column", (-1, 0))[0]:
+                        farthest["column"] = (column, row_number)
+                    if row_number > farthest.get("row", (0, -1))[1]:
+                        farthest["row"] = (column, row_number)
+                element.clear()
+            elif event == "end" and name == "row":
+                element.clear()
+    except (SafeET.ParseError, defusedxml.DefusedXmlException) as exc:
+        raise WorkbookRejected(MSG_CORRUPT, "file.corrupt") from exc
+    if not rows:
+        return None
+    row_span, column_span = (min(rows), max(rows)), (min(columns), max(columns))
+    far_column, far_row = farthest["column" if column_span[1] - column_span[0] >= 26 else "row"]
+    return row_span, column_span, f"{column_letter(far_column)}{far_row}"
+
+
+def _check_range(title: str, chunks: Iterable[bytes]) -> None:
+    """Refuse a sheet whose cells with content span more than MAX_RANGE_CELLS: fastexcel would
+    build the whole block between them (a value typed in XFD60000 alone is 983 million cells,
+    and the process would run out of memory)."""
+    extent = _content_extent(chunks)
+    if extent is None:
+        return
+    (first_row, last_row), (first_column, last_column), far = extent
+    cells = (last_row - first_row + 1) * (last_column - first_column + 1)
+    if cells <= MAX_RANGE_CELLS:
+        return
+    block = f"{column_letter(first_column)}{first_row}:{column_letter(last_column)}{last_row}"
+    raise WorkbookRejected(
+        f"Sheet '{display_value(title)}' has a value in {far}, far outside its data: reading "
+        f"the sheet would mean reading every cell of {block} ({cells:,} cells; the most this "
+        f"app reads is {MAX_RANGE_CELLS:,}). Delete that cell and anything else beyond the "
+        "data, save the workbook and upload it again",
+        "sheet.range_too_large",
+        sheet=title,
+        cell=far,
+    )
 
 
 def _first_row_end(buffer: bytes) -> int:
@@ -846,6 +985,7 @@ class _ChunkReader(io.RawIOBase):
 
 
 _COLUMN_OF_REF = re.compile(r"([A-Z]{1,3})[0-9]{0,7}")
+_CELL_REF_PARTS = re.compile(r"([A-Z]+)([0-9]*)")
 
 
 def _column_index(letters: str) -> int:
@@ -1013,6 +1153,7 @@ def _read_sheet(
             "number is far outside any real date (such as -1.8E+308): clear the cell's date "
             "format or type the date again",
             "cell.impossible_date",
+            sheet=title,
         ) from exc
     scan = scan_future.result()
     columns = [info.absolute_index for info in sheet.selected_columns]
@@ -1222,11 +1363,13 @@ def _plan(
     info = package.get(entry.part)
     assert info is not None  # checked by the caller
     if not limits.verify_before_parsing:
-        return None, pool.submit(_scan_worksheet, package, info)
+        # A range too big to hold would end the process, so that check still comes first.
+        ready = pool.submit(_range_only, package, info, entry.title)
+        return ready, pool.submit(_scan_worksheet, package, info, entry.title, range_check=False)
     if info.file_size <= _KEEP_INFLATED:
-        inflated = pool.submit(_inflate, package, info)
+        inflated = pool.submit(_inflate, package, info, entry.title)
         return inflated, pool.submit(_scan_inflated, inflated, package, info)
-    scan = pool.submit(_scan_worksheet, package, info)
+    scan = pool.submit(_scan_worksheet, package, info, entry.title)
     return scan, scan
 
 

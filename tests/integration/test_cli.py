@@ -181,3 +181,23 @@ def test_a_load_lowers_its_own_cpu_priority_and_never_raises_it(
     assert niceness["now"] == 12 and calls == [0, 9]
     cli.lower_priority(5)  # already nicer than 5: left as it is
     assert niceness["now"] == 12
+
+
+def test_a_cell_no_date_can_hold_is_explained_without_the_readers_stack(
+    demo_settings: Settings, tmp_path: Path
+) -> None:
+    """The fast reader panics on it (caught, and explained as a problem); Rust would print its
+    own stack to the terminal first, even with RUST_BACKTRACE=1 in the environment."""
+    env = {**os.environ, "MTM_DB": str(demo_settings.db_path), "RUST_BACKTRACE": "1"}
+    book = build("fails_date_far_outside_any_date", tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "loaders", "validate", str(book)],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "far outside any real date" in proc.stdout
+    assert "stack backtrace" not in proc.stderr and "Traceback" not in proc.stderr

@@ -53,10 +53,12 @@ MODES = [pytest.param(STRICT, id="verify-first"), pytest.param(CONCURRENT, id="v
 
 @dataclass(frozen=True)
 class Rejected:
-    """The file is refused as a whole."""
+    """The file is refused as a whole (naming a sheet and cell when one is to blame)."""
 
     rule: str
     words: tuple[str, ...]
+    sheet: str = ""
+    cell: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,24 @@ EXPECTED: dict[str, Rejected | Flagged | Passes] = {
     "fails_billion_laughs": Rejected("file.xml_entities", ("XML entity declaration", "attack")),
     "fails_xxe": Rejected("file.xml_entities", ("XML entity declaration", "attack")),
     "passes_understated_dimension": Passes(actuals=UNDERSTATED_ROWS),
+    "fails_value_far_outside_the_data": Rejected(
+        "sheet.range_too_large",
+        ("value in XFD60000", "far outside its data", "A1:XFD60000", "983,040,000 cells"),
+        sheet="Actuals",
+        cell="XFD60000",
+    ),
+    "fails_far_row_of_cells_without_references": Rejected(
+        "sheet.range_too_large",
+        ("value in AD1048576", "A1:AD1048576", "31,457,280 cells"),
+        sheet="Actuals",
+        cell="AD1048576",
+    ),
+    "passes_stray_value_in_the_last_row": Passes(actuals=4),
+    "fails_date_far_outside_any_date": Rejected(
+        "cell.impossible_date",
+        ("formatted as a date", "far outside any real date", "clear the cell's date format"),
+        sheet="Actuals",
+    ),
     "passes_huge_dimension": Passes(actuals=5),
     "fails_missing_actuals_sheet": Flagged(
         "sheet.missing", ("no 'Actuals' sheet", "required"), sheet="Actuals"
@@ -175,7 +195,7 @@ def test_fixture_outcome(name: str, limits: ReadLimits, tmp_path: Path) -> None:
             assert word.casefold() in message.casefold(), (word, message)
         (problem,) = rejected.problems
         assert (problem.rule, problem.message) == (expected.rule, message)
-        assert (problem.sheet, problem.cell, problem.column) == ("", "", "")
+        assert (problem.sheet, problem.cell, problem.column) == (expected.sheet, expected.cell, "")
         assert rejected.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
         assert rejected.display_name == f"{name}.xlsx"
         return
