@@ -672,13 +672,14 @@ _BODY_DTD = r"<!(?i:doctype|entity)"
 _ANY_HINT = rf"<{_P}f[\s>/]|<{_P}mergeCell[\s/>]|{_BODY_DTD}"
 _ANY_FINDING = rf"{_FORMULA_NO_VALUE}|<{_P}mergeCell[\s/>]|{_BODY_DTD}"
 
-# Cells and rows that could make fastexcel's range (it builds every cell from the first value
-# to the last, as one block) huge: a cell in column AA or beyond or in row 1,000,000 or beyond,
-# and a cell or row whose first attribute is not r= (its place is then counted, not written).
-# Without any of them the block is at most 26 columns by 999,999 rows.
+# Cells that could make fastexcel's range (it builds every cell from the first value to the
+# last, as one block) huge: a cell in column AA or beyond or in row 1,000,000 or beyond, and a
+# cell whose first attribute is not r= (its place is then counted, not written). Self-closing
+# cells are left out: they hold nothing (Excel writes them for formatted empty cells). Without
+# any of these the block is at most 26 columns by 999,999 rows.
 _RANGE_HINT = (
-    rf"<{_P}c\s+r=\"(?:[A-Z]{{2,}}[0-9]|[A-Z]+[0-9]{{7,}}\")|<{_P}row\s+r=\"[0-9]{{7,}}\""
-    rf"|<{_P}(?:c|row)(?:>|/>|\s+(?:[^r\s/>]|r[^=]))"
+    rf"<{_P}c\s+r=\"(?:[A-Z]{{2,}}[0-9]+|[A-Z]+[0-9]{{7,}})\"(?:[^>]*[^/>])?>"
+    rf"|<{_P}c(?:\s+(?:[^r\s/>]|r[^=])(?:[^>]*[^/>])?)?>"
 )
 #: The largest block of cells a data sheet may span: 26 columns by 1,000,000 rows (about 1.1 GB
 #: in fastexcel; a 600k-row Actuals sheet is 4.2 million).

@@ -754,3 +754,33 @@ def test_a_large_sheet_with_a_wrong_crc_is_refused(limits: ReadLimits) -> None:
     with pytest.raises(WorkbookRejected) as caught:
         read_workbook(bytes(data), "x.xlsx", limits=limits)
     assert caught.value.rule == "file.corrupt"
+
+
+@pytest.mark.parametrize(
+    ("xml", "flagged"),
+    [
+        ('<c r="A1" s="1" t="s"><v>0</v></c>', False),
+        ('<c r="A999999"><v>1</v></c>', False),
+        ('<c r="AA2" s="5"/>', False),  # a formatted empty cell holds nothing
+        ('<c r="A1048576" s="1"/>', False),
+        ('<row r="1048576" s="2"/>', False),
+        ("<c/>", False),
+        ('<c s="3"/>', False),
+        ('<col min="1" max="2"/>', False),
+        ('<cfRule type="x">', False),
+        ('<c r="AA2"><v>1</v></c>', True),
+        ('<c r="AA2" s="5" t="n"><v>1</v></c>', True),
+        ('<c r="A1048576"><v>1</v></c>', True),
+        ('<x:c r="XFD9"><x:v>1</x:v></x:c>', True),
+        ("<c><v>1</v></c>", True),  # placed by counting
+        ('<c s="3"><v>1</v></c>', True),  # r= not first: counted as if absent, then checked
+        ('<c r = "A1"><v>1</v></c>', True),
+        ('<c\n r="AB3">', True),
+    ],
+)
+def test_the_range_hint_flags_only_cells_that_could_make_the_block_big(
+    xml: str, flagged: bool
+) -> None:
+    from loaders.excel import _RANGE_HINT, _matches
+
+    assert _matches(xml.encode(), _RANGE_HINT) is flagged
