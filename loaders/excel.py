@@ -681,6 +681,14 @@ _RANGE_HINT = (
     rf"<{_P}c\s+r=\"(?:[A-Z]{{2,}}[0-9]+|[A-Z]+[0-9]{{7,}})\"(?:[^>]*[^/>])?>"
     rf"|<{_P}c(?:\s+(?:[^r\s/>]|r[^=])(?:[^>]*[^/>])?)?>"
 )
+# A number the reader cannot survive in a date-formatted cell: below about -1.07E+11 days its
+# date arithmetic panics (caught as `cell.impossible_date`, but after Rust has written to
+# stderr). 12 or more digits after a minus, or a minus and an exponent of 10 or more, or -inf.
+_NUMBER_HINT = rf"<{_P}v>\s*-\s*(?:[0-9]{{12,}}|[0-9.]*[eE]\+?[0-9]{{2,}}|(?i:inf))"
+#: Whatever sends a sheet through the streaming pass before fastexcel reads it.
+_PRE_PARSE_HINT = f"{_RANGE_HINT}|{_NUMBER_HINT}"
+#: Below this a cell's number is refused before parsing (see _NUMBER_HINT).
+MIN_NUMBER = -1e11
 #: The largest block of cells a data sheet may span: 26 columns by 1,000,000 rows (about 1.1 GB
 #: in fastexcel; a 600k-row Actuals sheet is 4.2 million).
 MAX_RANGE_CELLS = 26_000_000
@@ -794,7 +802,7 @@ def _scan_chunks(chunks: Iterable[bytes], *, range_check: bool = False) -> _Shee
     for segment in _row_segments(chunks):
         _scan_segment(segment, scan)
         if range_check and not scan.range_hint:
-            scan.range_hint = _matches(segment, _RANGE_HINT)
+            scan.range_hint = _matches(segment, _PRE_PARSE_HINT)
     return scan
 
 
@@ -826,16 +834,19 @@ def _matches(segment: bytes | memoryview, pattern: str) -> bool:
 
 
 def _needs_range_check(chunks: Iterable[bytes]) -> bool:
-    return any(_matches(segment, _RANGE_HINT) for segment in _row_segments(chunks))
+    return any(_matches(segment, _PRE_PARSE_HINT) for segment in _row_segments(chunks))
 
 
-def _content_extent(chunks: Iterable[bytes]) -> tuple[tuple[int, int], tuple[int, int], str] | None:
+def _content_extent(
+    title: str, chunks: Iterable[bytes]
+) -> tuple[tuple[int, int], tuple[int, int], str] | None:
     """(first and last row, first and last column, 0-based) of the cells with any content, and
     the reference of the cell farthest out; None for a sheet with none. Raises WorkbookRejected
     for XML that is not well-formed: fastexcel reads past such damage, so the block it would
     build cannot be known. Positions follow the spec where r= is left out: a row
     follows the row before it, a cell the cell before it. A streaming pass in Python, so it
-    runs only for a sheet `_RANGE_HINT` flags."""
+    runs only for a sheet `_PRE_PARSE_HINT` flags. A number below MIN_NUMBER is refused on the
+    way, naming its cell."""
     rows: list[int] = []
     columns: list[int] = []
     farthest: dict[str, tuple[int, int]] = {}
@@ -858,6 +869,9 @@ def _content_extent(chunks: Iterable[bytes]) -> tuple[tuple[int, int], tuple[int
                     column += 1
             elif event == "end" and name == "c":
                 if len(element):  # any content: a value, inline text or a formula
+                    _refuse_impossible_number(
+                        title, element, f"{column_letter(column)}{row_number}"
+                    )
                     rows.append(row_number)
                     columns.append(column)
                     if column > farthest.get("column", (-1, 0))[0]:
@@ -876,11 +890,30 @@ def _content_extent(chunks: Iterable[bytes]) -> tuple[tuple[int, int], tuple[int
     return row_span, column_span, f"{column_letter(far_column)}{far_row}"
 
 
+def _refuse_impossible_number(title: str, cell: Any, ref: str) -> None:
+    if cell.get("t") not in (None, "n"):
+        return
+    value = next((child.text for child in cell if _local(child.tag) == "v"), None)
+    try:
+        number = float((value or "").strip())
+    except ValueError:
+        return
+    if number < MIN_NUMBER:
+        raise WorkbookRejected(
+            f"Sheet '{display_value(title)}' cell {ref} holds {display_value(value)}, a number "
+            "far outside any real figure or date: type the right value, save the workbook and "
+            "upload it again",
+            "cell.impossible_number",
+            sheet=title,
+            cell=ref,
+        )
+
+
 def _check_range(title: str, chunks: Iterable[bytes]) -> None:
     """Refuse a sheet whose cells with content span more than MAX_RANGE_CELLS: fastexcel would
     build the whole block between them (a value typed in XFD60000 alone is 983 million cells,
     and the process would run out of memory)."""
-    extent = _content_extent(chunks)
+    extent = _content_extent(title, chunks)
     if extent is None:
         return
     (first_row, last_row), (first_column, last_column), far = extent

@@ -115,9 +115,10 @@ EXPECTED: dict[str, Rejected | Flagged | Passes] = {
     ),
     "passes_stray_value_in_the_last_row": Passes(actuals=4),
     "fails_date_far_outside_any_date": Rejected(
-        "cell.impossible_date",
-        ("formatted as a date", "far outside any real date", "clear the cell's date format"),
+        "cell.impossible_number",
+        ("cell B2 holds -1.8E+308", "far outside any real figure or date", "type the right value"),
         sheet="Actuals",
+        cell="B2",
     ),
     "passes_huge_dimension": Passes(actuals=5),
     "fails_missing_actuals_sheet": Flagged(
@@ -784,3 +785,18 @@ def test_the_range_hint_flags_only_cells_that_could_make_the_block_big(
     from loaders.excel import _RANGE_HINT, _matches
 
     assert _matches(xml.encode(), _RANGE_HINT) is flagged
+
+
+def test_a_reader_panic_on_an_impossible_date_is_still_caught_and_explained(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The backstop behind MIN_NUMBER: should the reader panic on some other date, the panic
+    is caught and the sheet named, never a crash."""
+    import loaders.excel
+
+    monkeypatch.setattr(loaders.excel, "MIN_NUMBER", float("-inf"))  # let the number through
+    path = build("fails_date_far_outside_any_date", tmp_path)
+    with pytest.raises(WorkbookRejected) as caught:
+        read_workbook(path, "x.xlsx")
+    assert caught.value.rule == "cell.impossible_date"
+    assert caught.value.problems[0].sheet == "Actuals"

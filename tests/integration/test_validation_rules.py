@@ -326,7 +326,13 @@ def test_a_huge_number_in_a_date_cell_is_a_message_not_a_crash(
     before = store_files(demo_settings)
     result = load_workbook(demo_settings, book, book.name, "tester", today=TODAY)
     assert result.summary is None
-    assert "far outside any real date" in " ".join(p.message for p in result.problems)
+    (problem,) = result.problems
+    assert (problem.rule, problem.sheet, problem.cell) == (
+        "cell.impossible_number",
+        "Actuals",
+        "B2",
+    )
+    assert "far outside any real figure or date" in problem.message
     assert store_files(demo_settings) == before
 
 
