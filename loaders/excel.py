@@ -1135,6 +1135,7 @@ _ERROR_CODES = {
     "gettingdata": "#GETTING_DATA",
 }
 _ERROR_DETAIL = re.compile(r"Error\((\w+)\)")
+_DATE_DETAIL = re.compile(r"ExcelDateTime \{ value: ([^,]+),")
 
 
 def _as_text(array: pa.Array) -> pa.Array:
@@ -1308,9 +1309,18 @@ def _cell_problems(  # noqa: PLR0917 - one private call site
         code = match.group(1) if match else ""
         shown = _ERROR_CODES.get(code.casefold(), f"#{code.upper()}" if code else "")
         row = first_row + row_offset
+        date = _DATE_DETAIL.search(error.detail)
         if shown:
             message = f"Excel error {shown} in a cell; fix the formula or type the value"
             rule = "cell.excel_error"
+        elif date:
+            # fastexcel names the cell's own number when its date format gives no real date.
+            shown = date.group(1).removesuffix(".0")
+            message = (
+                "The cell is formatted as a date or time but its number is no real date: clear "
+                "the cell's date format or type the date again"
+            )
+            rule = "cell.unreadable"
         else:
             message = f"The cell could not be read as text ({error.detail})"
             rule = "cell.unreadable"

@@ -114,6 +114,14 @@ EXPECTED: dict[str, Rejected | Flagged | Passes] = {
         cell="AD1048576",
     ),
     "passes_stray_value_in_the_last_row": Passes(actuals=4),
+    "fails_date_cell_holding_no_real_date": Flagged(
+        "cell.unreadable",
+        ("formatted as a date or time", "no real date", "clear the cell's date format"),
+        sheet="Actuals",
+        cell="B2",
+        column="period",
+        value="1000000000000",
+    ),
     "fails_date_far_outside_any_date": Rejected(
         "cell.impossible_number",
         ("cell B2 holds -1.8E+308", "far outside any real figure or date", "type the right value"),
