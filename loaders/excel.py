@@ -56,6 +56,7 @@ import posixpath
 import queue
 import re
 import struct
+import sys
 import zipfile
 import zlib
 from collections import deque
@@ -711,7 +712,7 @@ class _SheetScan:
     formula_cells: list[tuple[str, int]] = field(default_factory=list)  # (letters, row)
     merges: list[str] = field(default_factory=list)  # "A1:B2"
     rows_before: int = 0  # <row> elements seen before the first value (rows without r=)
-    range_hint: bool = False  # a cell or row that could make the range huge (_RANGE_HINT)
+    range_hint: bool = False  # a cell that needs the streaming pass first (_PRE_PARSE_HINT)
 
 
 def _binary_array(buffer: bytes | memoryview) -> pa.Array:
@@ -797,7 +798,7 @@ def _scan_inflated(
 
 def _scan_chunks(chunks: Iterable[bytes], *, range_check: bool = False) -> _SheetScan:
     """Collect what fastexcel cannot see from a worksheet's inflated chunks (and, with
-    `range_check`, whether `_RANGE_HINT` appears)."""
+    `range_check`, whether `_PRE_PARSE_HINT` appears)."""
     scan = _SheetScan()
     for segment in _row_segments(chunks):
         _scan_segment(segment, scan)
@@ -847,8 +848,9 @@ def _content_extent(
     follows the row before it, a cell the cell before it. A streaming pass in Python, so it
     runs only for a sheet `_PRE_PARSE_HINT` flags. A number below MIN_NUMBER is refused on the
     way, naming its cell."""
-    rows: list[int] = []
-    columns: list[int] = []
+    # Running bounds, not lists: a flagged sheet may hold millions of cells.
+    first_row = first_column = sys.maxsize
+    last_row = last_column = -1
     farthest: dict[str, tuple[int, int]] = {}
     row_number, column = 0, -1
     try:
@@ -872,22 +874,25 @@ def _content_extent(
                     _refuse_impossible_number(
                         title, element, f"{column_letter(column)}{row_number}"
                     )
-                    rows.append(row_number)
-                    columns.append(column)
-                    if column > farthest.get("column", (-1, 0))[0]:
-                        farthest["column"] = (column, row_number)
-                    if row_number > farthest.get("row", (0, -1))[1]:
-                        farthest["row"] = (column, row_number)
+                    first_row, first_column = min(first_row, row_number), min(first_column, column)
+                    if column > last_column:
+                        last_column, farthest["column"] = column, (column, row_number)
+                    if row_number > last_row:
+                        last_row, farthest["row"] = row_number, (column, row_number)
                 element.clear()
             elif event == "end" and name == "row":
                 element.clear()
     except (SafeET.ParseError, defusedxml.DefusedXmlException) as exc:
         raise WorkbookRejected(MSG_CORRUPT, "file.corrupt") from exc
-    if not rows:
+    if last_row < 0:
         return None
-    row_span, column_span = (min(rows), max(rows)), (min(columns), max(columns))
-    far_column, far_row = farthest["column" if column_span[1] - column_span[0] >= 26 else "row"]
-    return row_span, column_span, f"{column_letter(far_column)}{far_row}"
+    wide = last_column - first_column >= 26
+    far_column, far_row = farthest["column" if wide else "row"]
+    return (
+        (first_row, last_row),
+        (first_column, last_column),
+        f"{column_letter(far_column)}{far_row}",
+    )
 
 
 def _refuse_impossible_number(title: str, cell: Any, ref: str) -> None:
