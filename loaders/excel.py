@@ -844,44 +844,23 @@ def _content_extent(
     """(first and last row, first and last column, 0-based) of the cells with any content, and
     the reference of the cell farthest out; None for a sheet with none. Raises WorkbookRejected
     for XML that is not well-formed: fastexcel reads past such damage, so the block it would
-    build cannot be known. Positions follow the spec where r= is left out: a row
-    follows the row before it, a cell the cell before it. A streaming pass in Python, so it
-    runs only for a sheet `_PRE_PARSE_HINT` flags. A number below MIN_NUMBER is refused on the
-    way, naming its cell."""
+    build cannot be known. Cells are placed by `_cells_in_place`. A streaming pass in Python, so
+    it runs only for a sheet `_PRE_PARSE_HINT` flags. A number below MIN_NUMBER is refused on
+    the way, naming its cell."""
     # Running bounds, not lists: a flagged sheet may hold millions of cells.
     first_row = first_column = sys.maxsize
     last_row = last_column = -1
     farthest: dict[str, tuple[int, int]] = {}
-    row_number, column = 0, -1
     try:
-        for event, element in SafeET.iterparse(
-            _ChunkReader(chunks), events=("start", "end"), forbid_dtd=True
-        ):
-            name = _local(element.tag)
-            if event == "start" and name == "row":
-                number = element.get("r") or ""
-                row_number = int(number) if number.isdigit() else row_number + 1
-                column = -1
-            elif event == "start" and name == "c":
-                ref = _CELL_REF_PARTS.fullmatch(element.get("r") or "")
-                if ref:  # any length: a writer's "ZZZZZZ2" is read as that far column
-                    column = functools.reduce(lambda n, ch: n * 26 + ord(ch) - 64, ref[1], 0) - 1
-                    row_number = int(ref.group(2)) if ref.group(2) else row_number
-                else:
-                    column += 1
-            elif event == "end" and name == "c":
-                if len(element):  # any content: a value, inline text or a formula
-                    _refuse_impossible_number(
-                        title, element, f"{column_letter(column)}{row_number}"
-                    )
-                    first_row, first_column = min(first_row, row_number), min(first_column, column)
-                    if column > last_column:
-                        last_column, farthest["column"] = column, (column, row_number)
-                    if row_number > last_row:
-                        last_row, farthest["row"] = row_number, (column, row_number)
-                element.clear()
-            elif event == "end" and name == "row":
-                element.clear()
+        for cell, column, row in _cells_in_place(chunks):
+            if not len(cell):  # no value, inline text or formula
+                continue
+            _refuse_impossible_number(title, cell, f"{column_letter(column)}{row}")
+            first_row, first_column = min(first_row, row), min(first_column, column)
+            if column > last_column:
+                last_column, farthest["column"] = column, (column, row)
+            if row > last_row:
+                last_row, farthest["row"] = row, (column, row)
     except (SafeET.ParseError, defusedxml.DefusedXmlException) as exc:
         raise WorkbookRejected(MSG_CORRUPT, "file.corrupt") from exc
     if last_row < 0:
@@ -1023,15 +1002,42 @@ class _ChunkReader(io.RawIOBase):
         return size
 
 
-_COLUMN_OF_REF = re.compile(r"([A-Z]{1,3})[0-9]{0,7}")
 _CELL_REF_PARTS = re.compile(r"([A-Z]+)([0-9]*)")
 
 
 def _column_index(letters: str) -> int:
-    """Excel letters -> 0-based column index (A -> 0, AA -> 26)."""
-    from openpyxl.utils.cell import column_index_from_string  # only on this rare path
+    """Excel letters -> 0-based column index (A -> 0, AA -> 26), of any length: a writer's
+    "ZZZZZZ" is read as that far column, as fastexcel reads it."""
+    return functools.reduce(lambda n, ch: n * 26 + ord(ch) - 64, letters, 0) - 1
 
-    return int(column_index_from_string(letters)) - 1
+
+def _cells_in_place(chunks: Iterable[bytes]) -> Iterator[tuple[Any, int, int]]:
+    """Each cell element of a worksheet, complete, with its 0-based column and its row, placed
+    as fastexcel places it: by its own r=, else after the cell before it in its row; a row
+    without r= follows the row before it (the spec lets a writer leave references out). The
+    element is cleared once the caller has looked at it. Raises the parser's error for XML that
+    is not well-formed."""
+    row_number, column = 0, -1
+    for event, element in SafeET.iterparse(
+        _ChunkReader(chunks), events=("start", "end"), forbid_dtd=True
+    ):
+        name = _local(element.tag)
+        if event == "start" and name == "row":
+            number = element.get("r") or ""
+            row_number = int(number) if number.isdigit() else row_number + 1
+            column = -1
+        elif event == "start" and name == "c":
+            ref = _CELL_REF_PARTS.fullmatch(element.get("r") or "")
+            if ref:
+                column = _column_index(ref[1])
+                row_number = int(ref[2]) if ref[2] else row_number
+            else:
+                column += 1
+        elif event == "end" and name == "c":
+            yield element, column, row_number
+            element.clear()
+        elif event == "end" and name == "row":
+            element.clear()
 
 
 def _lacks_saved_result(cell: Any) -> bool:
@@ -1054,25 +1060,10 @@ def _formula_cells_by_position(chunks: Iterable[bytes]) -> list[tuple[str, int]]
     well-formed XML (the reader then reports it without a cell).
     """
     found: list[tuple[str, int]] = []
-    row_number, column = 0, -1
     try:
-        for event, element in SafeET.iterparse(
-            _ChunkReader(chunks), events=("start", "end"), forbid_dtd=True
-        ):
-            name = _local(element.tag)
-            if event == "start" and name == "row":
-                number = element.get("r") or ""
-                row_number = int(number) if number.isdigit() else row_number + 1
-                column = -1
-            elif event == "start" and name == "c":
-                ref = _COLUMN_OF_REF.fullmatch(element.get("r") or "")
-                column = _column_index(ref.group(1)) if ref else column + 1
-            elif event == "end" and name == "c":
-                if _lacks_saved_result(element):
-                    found.append((column_letter(column), row_number))
-                element.clear()
-            elif event == "end" and name == "row":
-                element.clear()
+        for cell, column, row in _cells_in_place(chunks):
+            if _lacks_saved_result(cell):
+                found.append((column_letter(column), row))
     except (SafeET.ParseError, defusedxml.DefusedXmlException):
         return None
     return found
