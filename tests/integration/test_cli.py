@@ -32,6 +32,18 @@ def _uploads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MTM_UPLOADS_DIR", str(tmp_path / "uploads"))
 
 
+def run_module(settings: Settings, *argv: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m loaders ARGV` in a process of its own, on this store, with extra variables."""
+    return subprocess.run(
+        [sys.executable, "-m", "loaders", *argv],
+        cwd=PROJECT,
+        env={**os.environ, "MTM_DB": str(settings.db_path), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def good_book(path: Path) -> Path:
     return make_workbook(path, {"Actuals": [["lac_rate_per_10k", dt.date(2021, 6, 1), 77.5]]})
 
@@ -144,17 +156,9 @@ def test_blank_template_round_trips_through_validation(
 
 
 def test_the_module_entry_point_and_debug_flag(demo_settings: Settings, tmp_path: Path) -> None:
-    env = {**os.environ, "MTM_DB": str(demo_settings.db_path)}
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 truncated")
-    proc = subprocess.run(
-        [sys.executable, "-m", "loaders", "validate", str(broken)],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_module(demo_settings, "validate", str(broken))
     assert proc.returncode in (1, 2)
     assert "Traceback" not in proc.stdout + proc.stderr
 
@@ -188,16 +192,8 @@ def test_a_cell_no_date_can_hold_is_explained_without_the_readers_stack(
 ) -> None:
     """Refused by cell before the fast reader sees it: that reader panics on such a date, and
     Rust would write to the terminal first (its stack, with RUST_BACKTRACE=1)."""
-    env = {**os.environ, "MTM_DB": str(demo_settings.db_path), "RUST_BACKTRACE": "1"}
     book = build("fails_date_far_outside_any_date", tmp_path)
-    proc = subprocess.run(
-        [sys.executable, "-m", "loaders", "validate", str(book)],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_module(demo_settings, "validate", str(book), RUST_BACKTRACE="1")
     assert proc.returncode == 1
     assert "Actuals!B2" in proc.stdout and "far outside any real figure or date" in proc.stdout
     assert proc.stderr == ""
